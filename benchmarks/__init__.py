@@ -1,0 +1,1 @@
+"""`make bench`: side-by-side benchmarks; each `bench_*.py` module runs in its own process."""

@@ -1,0 +1,1 @@
+"""Reusable device services: the status store (MongoDB), status ingestion (MQTT), commands."""

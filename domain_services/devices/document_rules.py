@@ -1,0 +1,163 @@
+"""What a status document may contain: field names, nesting, size and value types.
+
+MongoDB gives some field names a meaning (`$set`, `a.b` is a path, `_id` is the key) and some
+servers or fakes accept what others reject, so the store checks every name itself, recursively,
+before anything reaches the database:
+
+- a field name is a non-empty `str`, does not start with `$`, contains no `.` and no NUL, and
+  is not `_id` (at any level); the store also reserves its own top-level names;
+- values are `None`, `bool`, `int` (64-bit), `float`, `str`, `datetime`, dictionaries and
+  lists/tuples of those;
+- caps, from `MONGODB['OPTIONS']`: `MAX_DOCUMENT_DEPTH` (default 8 levels of dictionaries and
+  lists), `MAX_DOCUMENT_KEYS` (default 200 field names in all), `MAX_DOCUMENT_BYTES` (default
+  16 KiB of BSON). The key count and the cheap length checks stop a huge or deep document early,
+  before it is walked or encoded in full.
+
+A violation raises `ValidationFailed` whose field is the dotted path of the offending name
+(`readings.$gt`, `meta.0.a.b`), so the caller's error names exactly what to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import bson
+from django.core.signals import setting_changed
+
+from domain_services.errors import ValidationFailed
+from domain_services.integrations.mongodb.settings import SETTING, library_options
+
+_INT64 = 2**63
+_SCALARS = (str, float, bool, datetime, type(None))
+# Each array element costs at least 3 bytes of BSON (type, index, NUL): a longer list cannot fit.
+_MIN_ELEMENT_BYTES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRules:
+    """Caps on one document; `check()` enforces them and the field-name rules."""
+
+    max_depth: int = 8
+    max_keys: int = 200
+    max_bytes: int = 16 * 1024
+
+    @classmethod
+    def from_settings(cls) -> DocumentRules:
+        """The caps configured in `MONGODB['OPTIONS']` (defaults when unset)."""
+        options = library_options()
+        return cls(
+            max_depth=options["max_document_depth"],
+            max_keys=options["max_document_keys"],
+            max_bytes=options["max_document_bytes"],
+        )
+
+    def check(self, fields: Mapping[str, Any], *, reserved: Collection[str] = ()) -> None:
+        """Raise `ValidationFailed` naming the first offending field of `fields`, if any."""
+        if not isinstance(fields, Mapping):
+            raise ValidationFailed.for_field(
+                "fields", f"must be a mapping of field names, not {type(fields).__name__}"
+            )
+        for name in reserved:
+            if name in fields:
+                raise ValidationFailed.for_field(name, "is reserved for the store")
+        _Walk(self).mapping(fields, "", 1)
+        size = len(bson.encode(fields))
+        if size > self.max_bytes:
+            raise ValidationFailed.for_field(
+                _largest(fields),
+                f"the document encodes to {size} bytes; the limit is {self.max_bytes}",
+            )
+
+
+class _Walk:
+    """One traversal, counting field names across the whole document."""
+
+    __slots__ = ("keys", "rules")
+
+    def __init__(self, rules: DocumentRules) -> None:
+        self.rules = rules
+        self.keys = 0
+
+    def mapping(self, value: Mapping[Any, Any], prefix: str, depth: int) -> None:
+        rules = self.rules
+        if depth > rules.max_depth:
+            raise ValidationFailed.for_field(
+                prefix.rstrip("."), f"is nested deeper than {rules.max_depth} levels"
+            )
+        self.keys += len(value)
+        if self.keys > rules.max_keys:
+            raise ValidationFailed.for_field(
+                prefix.rstrip(".") or "fields",
+                f"the document has over {rules.max_keys} fields",
+            )
+        for key, item in value.items():
+            if type(key) is not str:
+                raise ValidationFailed.for_field(f"{prefix}{key!r}", "field names must be strings")
+            path = prefix + key
+            if not key:
+                raise ValidationFailed.for_field(path or "(empty)", "field names may not be empty")
+            if key[0] == "$":
+                raise ValidationFailed.for_field(path, "field names may not start with '$'")
+            if "." in key:
+                raise ValidationFailed.for_field(path, "field names may not contain '.'")
+            if "\x00" in key:
+                raise ValidationFailed.for_field(
+                    path.replace("\x00", "\\x00"), "field names may not contain NUL"
+                )
+            if key == "_id":
+                raise ValidationFailed.for_field(path, "'_id' is reserved")
+            self.value(item, path, depth)
+
+    def value(self, item: Any, path: str, depth: int) -> None:
+        if isinstance(item, _SCALARS):
+            if isinstance(item, str) and len(item) > self.rules.max_bytes:
+                raise ValidationFailed.for_field(path, f"is longer than {self.rules.max_bytes}")
+            return
+        if isinstance(item, int):
+            if not -_INT64 <= item < _INT64:
+                raise ValidationFailed.for_field(path, "integers must fit in 64 bits")
+            return
+        if isinstance(item, Mapping):
+            self.mapping(item, path + ".", depth + 1)
+            return
+        if isinstance(item, list | tuple):
+            if depth + 1 > self.rules.max_depth:
+                raise ValidationFailed.for_field(
+                    path, f"is nested deeper than {self.rules.max_depth} levels"
+                )
+            if len(item) * _MIN_ELEMENT_BYTES > self.rules.max_bytes:
+                raise ValidationFailed.for_field(path, f"has too many items ({len(item)})")
+            for index, element in enumerate(item):
+                self.value(element, f"{path}.{index}", depth + 1)
+            return
+        raise ValidationFailed.for_field(
+            path, f"values must be JSON-like or datetimes, not {type(item).__name__}"
+        )
+
+
+def _largest(fields: Mapping[str, Any]) -> str:
+    # Only on failure: name the top-level field that takes the most room, the one to shrink.
+    return max(fields, key=lambda name: len(bson.encode({"v": fields[name]})), default="fields")
+
+
+_current: DocumentRules | None = None
+
+
+def current_rules() -> DocumentRules:
+    """The rules from settings, read once (re-read when a test overrides `MONGODB`)."""
+    global _current
+    if _current is None:
+        _current = DocumentRules.from_settings()
+    return _current
+
+
+def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    global _current
+    if setting == SETTING:
+        _current = None
+
+
+setting_changed.connect(_on_setting_changed, dispatch_uid="domain_services.devices.document_rules")

@@ -1,0 +1,205 @@
+"""The status payload a device publishes on `devices/<eui>/status`, checked at the edge.
+
+```json
+{"timestamp": "2025-05-01T12:00:00.250Z", "battery": 87, "signal": -71,
+ "firmware": "1.4.2", "readings": {"temperature": 21.5, "door_open": false}}
+```
+
+- `timestamp` (required): when the device measured this status. An ISO 8601 string *with* a UTC
+  offset (`Z` or `+02:00`), or a number of seconds since the Unix epoch. It orders updates
+  (last write wins), so it must be between 2000-01-01 and one day ahead of the consumer's clock:
+  a device with a clock years ahead would otherwise freeze its own status forever. Kept to the
+  millisecond, MongoDB's precision, so a replay compares equal to what was stored.
+- `battery` (optional): percent, a number from 0 to 100.
+- `signal` (optional): received signal strength in dBm, an integer from -200 to 0.
+- `firmware` (optional): a version string of 1 to 64 printable characters.
+- `readings` (optional): an object of sensor values; each value a string (up to 256 characters),
+  a finite number, a boolean or null. Key rules (no `$`, `.`, NUL ...) are the status store's.
+
+Unknown top-level keys are rejected rather than silently filed under `readings`: a typo such as
+`batery` then shows up in the dead letters instead of disappearing into the data.
+
+Each step raises `StatusRejected` with a `reason` code that the ingestion consumer writes to the
+dead-letter collection.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+MIN_TIMESTAMP = datetime(2000, 1, 1, tzinfo=UTC)
+MAX_CLOCK_SKEW = timedelta(days=1)
+MAX_FIRMWARE_LENGTH = 64
+MAX_STRING_READING = 256
+MAX_READINGS = 64
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what BSON can store
+ALLOWED_KEYS = frozenset({"timestamp", "battery", "signal", "firmware", "readings"})
+
+
+class Reason:
+    """Dead-letter reason codes, in the order the consumer checks them."""
+
+    TOPIC = "topic"  # not devices/<eui>/status
+    EUI = "eui"  # the <eui> level is not a valid EUI-64
+    TOO_LARGE = "too_large"  # payload over MQTT['CONSUMER']['MAX_PAYLOAD_BYTES']
+    NOT_UTF8 = "not_utf8"
+    NOT_JSON = "not_json"
+    NOT_OBJECT = "not_object"  # valid JSON, but not an object
+    SCHEMA = "schema"  # an object that breaks the status schema (detail names the field)
+    STORE_RULES = "store_rules"  # the status store's key rules ($, ., NUL, depth, size)
+    STORE_REJECTED = "store_rejected"  # the database refused this one update
+    HANDLER_ERROR = "handler_error"  # a bug: an unexpected exception while handling
+
+
+class StatusRejected(Exception):
+    """A message that cannot become a status update; `reason` is a `Reason` code."""
+
+    def __init__(self, reason: str, detail: str, *, eui: str | None = None) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+        self.eui = eui
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+# One decoder for every message: json.loads() with an argument builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def decode_payload(payload: bytes, *, max_bytes: int) -> dict[str, Any]:
+    """Size cap, UTF-8, JSON, object: the payload as a dict, or StatusRejected."""
+    if len(payload) > max_bytes:
+        raise StatusRejected(Reason.TOO_LARGE, f"{len(payload)} bytes, the limit is {max_bytes}")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StatusRejected(Reason.NOT_UTF8, f"invalid UTF-8 at byte {exc.start}") from None
+    try:
+        # NaN and Infinity are not JSON, whatever Python's json module accepts by default.
+        document = _DECODER.decode(text)
+    except (ValueError, RecursionError) as exc:
+        detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise StatusRejected(Reason.NOT_JSON, detail[:200]) from None
+    if not isinstance(document, dict):
+        raise StatusRejected(Reason.NOT_OBJECT, f"a JSON {_json_type(document)}, not an object")
+    return document
+
+
+def parse_status(
+    document: Mapping[str, Any], *, now: datetime | None = None
+) -> tuple[datetime, dict[str, Any]]:
+    """The device timestamp and the status fields of a decoded payload, or StatusRejected."""
+    unknown = document.keys() - ALLOWED_KEYS
+    if unknown:
+        names = ", ".join(sorted(repr(k) for k in unknown)[:5])
+        raise StatusRejected(
+            Reason.SCHEMA, f"unknown keys {names}; allowed: {sorted(ALLOWED_KEYS)}"
+        )
+    if "timestamp" not in document:
+        raise StatusRejected(Reason.SCHEMA, "timestamp: required")
+    timestamp = parse_timestamp(document["timestamp"], now=now)
+    fields: dict[str, Any] = {}
+    if "battery" in document:
+        battery = document["battery"]
+        if not _is_number(battery) or not 0 <= battery <= 100:
+            raise StatusRejected(Reason.SCHEMA, "battery: must be a number from 0 to 100")
+        fields["battery"] = battery
+    if "signal" in document:
+        signal = document["signal"]
+        if type(signal) is not int or not -200 <= signal <= 0:
+            raise StatusRejected(Reason.SCHEMA, "signal: must be an integer dBm from -200 to 0")
+        fields["signal"] = signal
+    if "firmware" in document:
+        firmware = document["firmware"]
+        if (
+            not isinstance(firmware, str)
+            or not 0 < len(firmware) <= MAX_FIRMWARE_LENGTH
+            or not firmware.isprintable()
+        ):
+            raise StatusRejected(
+                Reason.SCHEMA, f"firmware: must be 1 to {MAX_FIRMWARE_LENGTH} printable characters"
+            )
+        fields["firmware"] = firmware
+    if "readings" in document:
+        fields["readings"] = _readings(document["readings"])
+    return timestamp, fields
+
+
+def parse_timestamp(value: Any, *, now: datetime | None = None) -> datetime:
+    """An aware UTC datetime, truncated to the millisecond, from ISO 8601 or epoch seconds."""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise StatusRejected(
+                Reason.SCHEMA, "timestamp: not an ISO 8601 date-time (e.g. 2025-05-01T12:00:00Z)"
+            ) from None
+        if moment.tzinfo is None:
+            raise StatusRejected(Reason.SCHEMA, "timestamp: needs a UTC offset such as Z")
+        moment = moment.astimezone(UTC)
+    elif _is_number(value) and math.isfinite(value):
+        try:
+            moment = datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise StatusRejected(Reason.SCHEMA, "timestamp: epoch seconds out of range") from None
+    else:
+        raise StatusRejected(
+            Reason.SCHEMA, "timestamp: must be an ISO 8601 string or epoch seconds"
+        )
+    latest = (now or datetime.now(UTC)) + MAX_CLOCK_SKEW
+    if not MIN_TIMESTAMP <= moment <= latest:
+        raise StatusRejected(
+            Reason.SCHEMA, "timestamp: outside 2000-01-01 .. one day from now (device clock?)"
+        )
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _readings(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise StatusRejected(Reason.SCHEMA, "readings: must be an object")
+    if len(value) > MAX_READINGS:
+        raise StatusRejected(Reason.SCHEMA, f"readings: at most {MAX_READINGS} values")
+    for key, item in value.items():
+        if item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, int) and INT64_MIN <= item <= INT64_MAX:
+            continue
+        if isinstance(item, float) and math.isfinite(item):
+            continue  # 1e400 decodes to inf: out of range like an int past 64 bits
+        if isinstance(item, int | float):
+            raise StatusRejected(
+                Reason.SCHEMA, f"readings.{key}: number out of range (64-bit integer or finite)"
+            )
+        if isinstance(item, str):
+            if len(item) > MAX_STRING_READING:
+                raise StatusRejected(
+                    Reason.SCHEMA, f"readings.{key}: strings are limited to {MAX_STRING_READING}"
+                )
+            continue
+        raise StatusRejected(
+            Reason.SCHEMA, f"readings.{key}: must be a string, number, boolean or null"
+        )
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return "number"

@@ -1,0 +1,1 @@
+"""Integration services (MongoDB, MQTT, REST): one package each, never importing each other."""

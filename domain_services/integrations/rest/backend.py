@@ -1,0 +1,130 @@
+"""The `rest` backend: a domain served by another project, reached over HTTP.
+
+DOMAIN_SERVICES = {
+    "facilities": {
+        "BACKEND": "rest",
+        "URL": "http://facilities:8000",          # or FACILITIES_SERVICE_URL
+        "TOKEN": "...",                           # or FACILITIES_SERVICE_TOKEN
+        "CLIENT": "domain_services.interfaces.facilities.client.FacilitiesClient",  # default
+        "OPTIONS": {"CONNECT_TIMEOUT": 2, "READ_TIMEOUT": 10, "RETRIES": 2, "BACKOFF": 0.2},
+    },
+}
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from domain_services.backends import Backend
+from domain_services.conf import option
+from domain_services.integrations.rest.client import RestClient
+
+# OPTIONS key -> (RestClient argument, default, type, must be > 0)
+_OPTIONS: dict[str, tuple[str, Any, type | tuple[type, ...], bool]] = {
+    "CONNECT_TIMEOUT": ("connect_timeout", 2.0, (int, float), True),
+    "READ_TIMEOUT": ("read_timeout", 10.0, (int, float), True),
+    "RETRIES": ("retries", 2, int, False),
+    "BACKOFF": ("backoff", 0.2, (int, float), False),
+    "POOL_SIZE": ("pool_size", 10, int, True),
+}
+
+
+class RestBackend(Backend):
+    """Serves a domain with its REST client class, built on one `RestClient`."""
+
+    def url(self) -> str:
+        """The base URL: `<DOMAIN>_SERVICE_URL` from the environment, else `URL`."""
+        env = f"{self.domain.upper()}_SERVICE_URL"
+        url = os.environ.get(env) or self.config.get("URL")
+        where = f"{self.setting}['URL'] (or the {env} environment variable)"
+        if not url:
+            raise ImproperlyConfigured(
+                f"{self.setting} has no 'URL'; set it to the {self.domain} service base URL, "
+                f"like 'http://{self.domain}:8000', or set {env}."
+            )
+        if not isinstance(url, str):
+            raise ImproperlyConfigured(f"{where} must be a string.")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ImproperlyConfigured(
+                f"{where} = {url!r} is not an http:// or https:// URL with a host."
+            )
+        if parts.query or parts.fragment:
+            raise ImproperlyConfigured(f"{where} = {url!r} must not have a query or fragment.")
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            raise ImproperlyConfigured(f"{where} = {url!r} has an invalid port.") from None
+        return url
+
+    def token(self) -> str:
+        """The service token: `<DOMAIN>_SERVICE_TOKEN` from the environment, else `TOKEN`."""
+        env = f"{self.domain.upper()}_SERVICE_TOKEN"
+        token = os.environ.get(env) or self.config.get("TOKEN")
+        if not token or not isinstance(token, str):
+            raise ImproperlyConfigured(
+                f"{self.setting} has no 'TOKEN'; set it (or {env}) to the token the "
+                f"{self.domain} service accepts in its DOMAIN_SERVICES_API['SERVICE_TOKENS']."
+            )
+        if any(c.isspace() for c in token) or not token.isprintable():
+            raise ImproperlyConfigured(
+                f"{self.setting}['TOKEN'] must not contain spaces or control characters."
+            )
+        return token
+
+    def options(self) -> dict[str, Any]:
+        """`OPTIONS` as `RestClient` keyword arguments, checked."""
+        known = set(_OPTIONS)
+        given = self.config.get("OPTIONS") or {}
+        if isinstance(given, dict):
+            unknown = sorted(set(given) - known)
+            if unknown:
+                raise ImproperlyConfigured(
+                    f"{self.setting}['OPTIONS'] has unknown keys {unknown}; known: {sorted(known)}."
+                )
+        values = {}
+        for key, (argument, default, kind, positive) in _OPTIONS.items():
+            value = option(self.config, key, default, setting=self.setting, kind=kind, minimum=0)
+            if positive and value <= 0:
+                raise ImproperlyConfigured(f"{self.setting}['OPTIONS'][{key!r}] must be > 0.")
+            values[argument] = value
+        return values
+
+    def client_class(self) -> type:
+        """The domain's client class: `CLIENT`, else `<domain>.client.<Domain>Client`."""
+        default = (
+            f"domain_services.interfaces.{self.domain}.client.{self.domain.capitalize()}Client"
+        )
+        path = self.config.get("CLIENT") or default
+        if not isinstance(path, str):
+            raise ImproperlyConfigured(f"{self.setting}['CLIENT'] must be a dotted path string.")
+        hint = "" if "CLIENT" in self.config else " (the default; set 'CLIENT' to yours)"
+        return self.import_class("CLIENT", path, hint=hint)
+
+    def rest_client(self) -> RestClient:
+        """The configured `RestClient` (its HTTP session is pooled per process)."""
+        return RestClient(self.domain, self.url(), token=self.token(), **self.options())
+
+    def create_service(self) -> Any:
+        return self.client_class()(self.rest_client())
+
+    def check(self) -> list[str]:
+        problems = []
+        for step in (self.url, self.token, self.options, self.client_class):
+            try:
+                step()
+            except ImproperlyConfigured as exc:
+                problems.append(str(exc))
+        return problems
+
+    def ping(self, *, timeout: float = 2.0) -> dict[str, Any]:
+        """Is the remote service up? `GET <URL>/health?shallow=1` once, with a short timeout."""
+        try:
+            client = RestClient(self.domain, self.url(), token=None)
+        except ImproperlyConfigured as exc:
+            return {"status": "error", "detail": str(exc)}
+        return client.ping(timeout=timeout)

@@ -1,0 +1,1 @@
+"""The server side of the REST integration: DRF views, authentication, errors and health."""

@@ -1,0 +1,49 @@
+"""URL patterns every service exposes besides its API: OpenAPI schema, Swagger UI, health.
+
+    urlpatterns = [
+        path("api/v1/", include("facilities.api.urls")),
+        *service_urls(),          # /api/schema/, /api/docs/, /health
+    ]
+
+The schema and the docs are public (they describe the API, they return no data); Swagger UI's
+assets come from drf-spectacular-sidecar, served as static files, never from a CDN.
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+
+from domain_services.integrations.rest.server.health import health_view
+
+
+def api_docs_urls(prefix: str = "api/") -> list[URLPattern]:
+    """`<prefix>schema/` (OpenAPI 3) and `<prefix>docs/` (Swagger UI with local assets)."""
+    return [
+        path(
+            f"{prefix}schema/",
+            SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),
+            name="schema",
+        ),
+        path(
+            f"{prefix}docs/",
+            SpectacularSwaggerView.as_view(
+                url_name="schema", authentication_classes=[], permission_classes=[AllowAny]
+            ),
+            name="swagger-ui",
+        ),
+    ]
+
+
+def health_urls() -> list[URLPattern]:
+    """`/health` (and `/health/`)."""
+    return [
+        path("health", health_view, name="health"),
+        path("health/", health_view),
+    ]
+
+
+def service_urls() -> list[URLPattern]:
+    """Everything but the API itself: the docs URLs and `/health`."""
+    return [*api_docs_urls(), *health_urls()]

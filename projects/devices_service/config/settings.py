@@ -1,0 +1,26 @@
+"""Settings of the devices service; everything deployment-specific comes from the environment."""
+
+from pathlib import Path
+
+from domain_services.project_settings import (
+    DEVICE_APPS,
+    device_integration_settings,
+    remote_domain,
+    service_settings,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+globals().update(
+    service_settings(
+        app="devices",
+        base_dir=BASE_DIR,
+        domains={
+            "devices": {"BACKEND": "local", "SERVICE": "devices.services.DevicesDomain"},
+            "facilities": remote_domain("facilities", default_port=8002),
+            "users": remote_domain("users", default_port=8001),
+        },
+        extra_apps=DEVICE_APPS,
+    )
+)
+globals().update(device_integration_settings())

@@ -1,0 +1,87 @@
+"""The devices API: thin views over the devices domain service."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from domain_services import NotFound, services
+from domain_services.dto import dto_to_dict
+from domain_services.integrations.rest.server.views import ResourceViewSet, validated_input
+
+from . import serializers as s
+from .status import DeviceStatusSerializer, with_statuses
+
+INCLUDE = OpenApiParameter(
+    "include", OpenApiTypes.STR, enum=["status"], description="`status`: add each live status."
+)
+
+
+class DeviceViewSet(ResourceViewSet):
+    resource = staticmethod(lambda: services.devices.devices)
+    output_serializer = s.DeviceSerializer
+    create_serializer = s.DeviceCreateSerializer
+    update_serializer = s.DeviceUpdateSerializer
+    filter_fields = {
+        "room": serializers.UUIDField(),
+        "organization": serializers.UUIDField(),
+        "kind": serializers.ChoiceField(choices=s.Device.Kind.choices),
+        "eui": serializers.CharField(),
+    }
+    ordering_fields = ("name", "eui", "kind", "created_at")
+    allow_delete = True
+    extra_parameters = ("include",)
+
+    @extend_schema(parameters=[INCLUDE])
+    def list(self, request: Request) -> Response:
+        include = request.query_params.get("include")
+        if include not in (None, "", "status"):
+            return Response(
+                {
+                    "code": "invalid",
+                    "detail": "include: only 'status' is supported.",
+                    "errors": {"include": ["Only 'status' is supported."]},
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        response = super().list(request)
+        if include == "status":
+            response.data["results"] = with_statuses(response.data["results"])
+        return response
+
+    def retrieve(self, request: Request, uuid: str) -> Response:
+        """One device with its live status."""
+        response = super().retrieve(request, uuid)
+        response.data = with_statuses([response.data])[0]
+        return response
+
+
+@extend_schema(responses=s.DeviceSerializer(many=True), summary="Devices in a building")
+@api_view(["GET"])
+def building_devices(request: Request, uuid: str) -> Response:
+    found = services.devices.devices_for_building(building_uuid=uuid)
+    return Response(s.DeviceSerializer(found, many=True).data)
+
+
+@extend_schema(responses=DeviceStatusSerializer, summary="Live status of a device")
+@api_view(["GET"])
+def device_status(request: Request, uuid: str) -> Response:
+    found = services.devices.status_of(uuid)
+    if found is None:
+        raise NotFound("This device has not reported a status yet.", uuid=uuid)
+    return Response(dto_to_dict(found))
+
+
+@extend_schema(
+    request=s.CommandSerializer, responses={202: s.CommandSentSerializer}, summary="Send a command"
+)
+@api_view(["POST"])
+def device_command(request: Request, uuid: str) -> Response:
+    device = services.devices.devices.get(uuid)  # 400 for a malformed UUID, 404 for none
+    data = validated_input(s.CommandSerializer, request.data)
+    sent = services.devices.send_command(
+        device.uuid, command=data["command"], args=data.get("args")
+    )
+    return Response(dto_to_dict(sent), status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,18 @@
+"""Settings of the facilities service; everything deployment-specific comes from the environment."""
+
+from pathlib import Path
+
+from domain_services.project_settings import remote_domain, service_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+globals().update(
+    service_settings(
+        app="facilities",
+        base_dir=BASE_DIR,
+        domains={
+            "facilities": {"BACKEND": "local", "SERVICE": "facilities.services.FacilitiesDomain"},
+            "users": remote_domain("users", default_port=8001),
+        },
+    )
+)

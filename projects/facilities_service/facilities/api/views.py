@@ -1,0 +1,49 @@
+"""The facilities API: thin views over the facilities domain service."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from domain_services import services
+from domain_services.integrations.rest.server.views import ResourceViewSet
+
+from . import serializers as s
+
+
+class BuildingViewSet(ResourceViewSet):
+    resource = staticmethod(lambda: services.facilities.buildings)
+    output_serializer = s.BuildingSerializer
+    create_serializer = s.BuildingCreateSerializer
+    update_serializer = s.BuildingCreateSerializer
+    filter_fields = {"organization": serializers.UUIDField()}
+    ordering_fields = ("name", "created_at")
+    allow_delete = True
+
+
+class FloorViewSet(ResourceViewSet):
+    resource = staticmethod(lambda: services.facilities.floors)
+    output_serializer = s.FloorSerializer
+    create_serializer = s.FloorCreateSerializer
+    update_serializer = s.FloorCreateSerializer
+    filter_fields = {"building": serializers.UUIDField(), "level": serializers.IntegerField()}
+    ordering_fields = ("level", "name")
+    allow_delete = True
+
+
+class RoomViewSet(ResourceViewSet):
+    resource = staticmethod(lambda: services.facilities.rooms)
+    output_serializer = s.RoomSerializer
+    create_serializer = s.RoomCreateSerializer
+    update_serializer = s.RoomCreateSerializer
+    filter_fields = {"floor": serializers.UUIDField(), "name": serializers.CharField()}
+    ordering_fields = ("name",)
+    allow_delete = True
+
+
+@extend_schema(responses=s.RoomSerializer(many=True), summary="Rooms of a building")
+@api_view(["GET"])
+def building_rooms(request: Request, uuid: str) -> Response:
+    rooms = services.facilities.rooms_of_building(building_uuid=uuid)
+    return Response(s.RoomSerializer(rooms, many=True).data)

@@ -1,0 +1,85 @@
+"""Fixtures for running the domain contracts in the monolith, locally and over REST."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from domain_services import services
+from domain_services.project_settings import DEV_SERVICE_TOKEN
+
+
+@pytest.fixture(autouse=True)
+def fresh_registry():
+    services.clear()
+    yield
+    services.clear()
+
+
+@pytest.fixture
+def rest_client(live_server):
+    """Build a domain's REST client against the live server of this same code."""
+    from domain_services.integrations.rest.client import RestClient
+
+    def build(domain: str, client_class):
+        return client_class(RestClient(domain, live_server.url, token=DEV_SERVICE_TOKEN))
+
+    return build
+
+
+@pytest.fixture
+def make_site():
+    def make(prefix: str = "") -> SimpleNamespace:
+        users, facilities = services.users, services.facilities
+        org = users.organizations.create(name=f"{prefix}Acme", slug=f"{prefix}acme".lower())
+        other = users.organizations.create(name=f"{prefix}Other", slug=f"{prefix}other".lower())
+        building = facilities.buildings.create(name=f"{prefix}HQ", organization=org.uuid)
+        floor = facilities.floors.create(building=building.uuid, level=1)
+        rooms = [facilities.rooms.create(floor=floor.uuid, name=f"R{n}").uuid for n in range(2)]
+        foreign = facilities.buildings.create(name=f"{prefix}Elsewhere", organization=other.uuid)
+        foreign_floor = facilities.floors.create(building=foreign.uuid, level=1)
+        foreign_room = facilities.rooms.create(floor=foreign_floor.uuid, name="X1").uuid
+        return SimpleNamespace(
+            organization=org.uuid,
+            other_organization=other.uuid,
+            building=building.uuid,
+            floor=floor.uuid,
+            rooms=rooms,
+            foreign_room=foreign_room,
+        )
+
+    return make
+
+
+@pytest.fixture
+def remote_neighbours(rest_client):
+    """Users and facilities over REST (this same code on the live server); devices local.
+
+    Only this test's context sees the REST clients: the live server keeps serving its
+    domains locally, as the owning projects would.
+    """
+    from domain_services.interfaces.facilities.client import FacilitiesClient
+    from domain_services.interfaces.users.client import UsersClient
+
+    with services.overriding(
+        users=rest_client("users", UsersClient),
+        facilities=rest_client("facilities", FacilitiesClient),
+    ):
+        yield
+
+
+@pytest.fixture
+def api_calls():
+    """Paths of every API request this process serves (the live server runs in a thread)."""
+    from django.core.signals import request_started
+
+    seen: list[str] = []
+
+    def record(sender, environ, **kwargs):
+        if environ.get("PATH_INFO", "").startswith("/api/"):
+            seen.append(environ["PATH_INFO"])
+
+    request_started.connect(record)
+    yield seen
+    request_started.disconnect(record)

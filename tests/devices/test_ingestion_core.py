@@ -1,0 +1,226 @@
+"""The ingestion consumer's core without a broker: validation order, dead letters, acks, retries."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pymongo.database import Database
+
+from domain_services import errors
+from domain_services.devices.dead_letters import DeadLetterStore
+from domain_services.devices.ingestion import StatusConsumer
+from domain_services.devices.status_schema import Reason, StatusRejected, parse_timestamp
+from domain_services.devices.status_store import DeviceMongoDBService, StatusUpdate
+from domain_services.integrations.mongodb import BulkResult
+from tests.devices.hostile_corpus import CORPUS, VICTIM
+from tests.devices.mqtt_harness import consumer_config, eui, status
+
+URL = "mqtt://127.0.0.1:1"
+
+
+class Acks:
+    def __init__(self) -> None:
+        self.mids: list[int] = []
+
+    def ack(self, mid: int, qos: int) -> None:
+        self.mids.append(mid)
+
+
+class FlakyStore:
+    """The real store, made to raise Unavailable or fail on demand."""
+
+    def __init__(self, store: DeviceMongoDBService) -> None:
+        self.store = store
+        self.down = False
+        self.fail_eui: str | None = None
+        self.explode_on_validate = False
+        self.calls = 0
+
+    def validate(self, eui: str, fields: Mapping[str, Any], *, timestamp: Any = None) -> Any:
+        if self.explode_on_validate:
+            raise RuntimeError("bug in a handler")
+        return self.store.validate(eui, fields, timestamp=timestamp)
+
+    def bulk_update(self, updates: Sequence[StatusUpdate]) -> BulkResult:
+        self.calls += 1
+        if self.down:
+            raise errors.Unavailable("MongoDB is down")
+        if self.fail_eui:
+            keep = [u for u in updates if u.eui != self.fail_eui]
+            result = self.store.bulk_update(keep)
+            failed = {i: "refused" for i, u in enumerate(updates) if u.eui == self.fail_eui}
+            return BulkResult(applied=result.applied, stale=result.stale, failures=failed)
+        return self.store.bulk_update(updates)
+
+
+@pytest.fixture
+def database(fake_mongo_database: Database[Any]) -> Database[Any]:
+    return fake_mongo_database
+
+
+@pytest.fixture
+def flaky(database: Database[Any]) -> FlakyStore:
+    return FlakyStore(DeviceMongoDBService(database=database))
+
+
+@pytest.fixture
+def acks() -> Acks:
+    return Acks()
+
+
+@pytest.fixture
+def consumer(flaky: FlakyStore, database: Database[Any], acks: Acks) -> StatusConsumer:
+    return StatusConsumer(
+        store=flaky,
+        dead_letters=DeadLetterStore(database=database),
+        config=consumer_config(URL, MAX_PAYLOAD_BYTES=16_384),
+        acker=acks,
+    )
+
+
+def dead_letters(database: Database[Any]) -> list[dict[str, Any]]:
+    return list(database["device_dead_letters"].find())
+
+
+@pytest.mark.parametrize(("name", "topic", "payload", "reason"), CORPUS, ids=[c[0] for c in CORPUS])
+def test_each_hostile_message_is_dead_lettered_with_its_reason_and_acked(
+    consumer: StatusConsumer,
+    database: Database[Any],
+    acks: Acks,
+    name: str,
+    topic: str,
+    payload: bytes,
+    reason: str,
+) -> None:
+    consumer.receive(topic, payload, mid=7)
+    assert consumer.flush()
+    [letter] = dead_letters(database)
+    assert (letter["reason"], letter["topic"]) == (reason, topic), letter["detail"]
+    assert base64.b64decode(letter["payload_b64"]) == payload
+    assert letter["received_at"] is not None
+    assert database["device_status"].count_documents({}) == 0
+    assert acks.mids == [7]
+
+
+def test_a_valid_status_is_stored_and_acked(
+    consumer: StatusConsumer, flaky: FlakyStore, acks: Acks
+) -> None:
+    consumer.receive(f"devices/{eui(1).lower()}/status", status(1, battery=80, signal=-70), mid=3)
+    assert consumer.flush()
+    stored = flaky.store.get(eui(1))
+    assert stored is not None and stored.fields["battery"] == 80
+    assert stored.fields["signal"] == -70
+    assert acks.mids == [3]
+    assert (consumer.stats.received, consumer.stats.stored, consumer.stats.acked) == (1, 1, 1)
+
+
+def test_acks_go_out_in_arrival_order_across_valid_and_dead_lettered(
+    consumer: StatusConsumer, acks: Acks
+) -> None:
+    for mid in range(1, 11):
+        payload = status(mid) if mid % 3 else b"not json"
+        consumer.receive(f"devices/{eui(mid)}/status", payload, mid=mid)
+    assert acks.mids == [], "nothing is acked before the batch is written"
+    assert consumer.flush()
+    assert acks.mids == list(range(1, 11))
+    assert (consumer.stats.stored, consumer.stats.dead_lettered) == (7, 3)
+
+
+def test_the_topic_shape_is_checked_first(
+    consumer: StatusConsumer, database: Database[Any]
+) -> None:
+    consumer.receive("devices/70B3D57ED0000001/status/extra", b"\xff", mid=1)
+    consumer.flush()
+    assert [d["reason"] for d in dead_letters(database)] == [Reason.TOPIC]
+
+
+def test_nothing_is_acked_while_the_store_is_down_and_all_is_written_after(
+    consumer: StatusConsumer, flaky: FlakyStore, acks: Acks, database: Database[Any]
+) -> None:
+    flaky.down = True
+    for mid in range(1, 6):
+        consumer.receive(f"devices/{eui(mid)}/status", status(mid), mid=mid)
+    assert not consumer.flush()
+    assert not consumer.flush()
+    assert acks.mids == [] and consumer.pending == 5
+    flaky.down = False
+    assert consumer.flush()
+    assert acks.mids == [1, 2, 3, 4, 5]
+    assert database["device_status"].count_documents({}) == 5
+    assert dead_letters(database) == []
+
+
+def test_a_handler_exception_is_dead_lettered_and_the_next_message_still_handled(
+    consumer: StatusConsumer, flaky: FlakyStore, database: Database[Any], acks: Acks
+) -> None:
+    flaky.explode_on_validate = True
+    consumer.receive(f"devices/{eui(1)}/status", status(1), mid=1)
+    flaky.explode_on_validate = False
+    consumer.receive(f"devices/{eui(2)}/status", status(2), mid=2)
+    assert consumer.flush()
+    [letter] = dead_letters(database)
+    assert letter["reason"] == Reason.HANDLER_ERROR
+    assert "RuntimeError: bug in a handler" in letter["detail"]
+    assert flaky.store.get(eui(2)) is not None
+    assert acks.mids == [1, 2]
+
+
+def test_an_update_the_database_refuses_is_dead_lettered(
+    consumer: StatusConsumer, flaky: FlakyStore, database: Database[Any]
+) -> None:
+    flaky.fail_eui = eui(2)
+    for mid in (1, 2, 3):
+        consumer.receive(f"devices/{eui(mid)}/status", status(mid), mid=mid)
+    assert consumer.flush()
+    [letter] = dead_letters(database)
+    assert (letter["reason"], letter["eui"]) == (Reason.STORE_REJECTED, eui(2))
+    assert database["device_status"].count_documents({}) == 2
+
+
+def test_messages_from_a_previous_connection_are_written_but_not_acked(
+    consumer: StatusConsumer, flaky: FlakyStore, acks: Acks
+) -> None:
+    consumer.receive(f"devices/{eui(1)}/status", status(1), mid=1)
+    consumer._generation += 1  # a reconnect: mid 1 belongs to the old connection
+    consumer.receive(f"devices/{eui(2)}/status", status(2), mid=1)
+    assert consumer.flush()
+    assert acks.mids == [1]
+    assert consumer.stats.acked == 1
+    assert flaky.store.get(eui(1)) is not None and flaky.store.get(eui(2)) is not None
+
+
+def test_the_newest_status_wins_whatever_the_arrival_order(
+    consumer: StatusConsumer, flaky: FlakyStore
+) -> None:
+    topic = f"devices/{VICTIM}/status"
+    for mid, (seconds, battery) in enumerate([(30, 3), (10, 1), (30, 99), (20, 2)], 1):
+        consumer.receive(topic, status(0, seconds=seconds, battery=battery), mid=mid)
+        assert consumer.flush()
+    stored = flaky.store.get(VICTIM)
+    assert stored is not None and stored.fields["battery"] == 3
+    assert consumer.stats.stale == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2025-05-01T12:00:00.123456Z", datetime(2025, 5, 1, 12, 0, 0, 123000, tzinfo=UTC)),
+        ("2025-05-01T14:00:00+02:00", datetime(2025, 5, 1, 12, 0, tzinfo=UTC)),
+        (1746100800, datetime(2025, 5, 1, 12, 0, tzinfo=UTC)),
+        (1746100800.5, datetime(2025, 5, 1, 12, 0, 0, 500000, tzinfo=UTC)),
+    ],
+)
+def test_timestamps_are_iso_8601_with_offset_or_epoch_seconds_to_the_millisecond(
+    value: object, expected: datetime
+) -> None:
+    assert parse_timestamp(value) == expected
+
+
+def test_a_timestamp_beyond_the_clock_skew_is_refused() -> None:
+    with pytest.raises(StatusRejected) as excinfo:
+        parse_timestamp("2025-05-03T12:00:01Z", now=datetime(2025, 5, 2, 12, 0, tzinfo=UTC))
+    assert excinfo.value.reason == Reason.SCHEMA

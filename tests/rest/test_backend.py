@@ -1,0 +1,139 @@
+"""The `rest` backend: configuration errors name the setting; the registry serves the client."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from domain_services import services
+from domain_services.checks import check_domain_services
+from domain_services.integrations.rest.backend import RestBackend
+from domain_services.integrations.rest.client import RestClient
+from domain_services.interfaces.devices import DevicesService
+from domain_services.interfaces.devices.client import DevicesClient
+from domain_services.interfaces.facilities import FacilitiesService
+from domain_services.interfaces.facilities.client import FacilitiesClient
+from domain_services.interfaces.resource import Resource
+from domain_services.interfaces.users import UsersService
+from domain_services.interfaces.users.client import UsersClient
+from tests.catalog.services import CategoryService
+from tests.rest.client import CatalogClient
+from tests.rest.settings_extra import SERVICE_TOKEN
+
+
+def backend(domain="facilities", **config):
+    return RestBackend(domain, {"BACKEND": "rest", **config})
+
+
+GOOD = {"URL": "http://facilities:8000", "TOKEN": "tok"}
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        ({"TOKEN": "tok"}, "DOMAIN_SERVICES['facilities'] has no 'URL'"),
+        ({**GOOD, "URL": "ftp://x"}, "DOMAIN_SERVICES['facilities']['URL']"),
+        ({**GOOD, "URL": "facilities:8000"}, "DOMAIN_SERVICES['facilities']['URL']"),
+        ({**GOOD, "URL": "http://x:port"}, "invalid port"),
+        ({**GOOD, "URL": 8000}, "DOMAIN_SERVICES['facilities']['URL']"),
+        ({"URL": GOOD["URL"]}, "DOMAIN_SERVICES['facilities'] has no 'TOKEN'"),
+        ({**GOOD, "OPTIONS": {"READ_TIMEOUT": 0}}, "['OPTIONS']['READ_TIMEOUT'] must be > 0"),
+        ({**GOOD, "OPTIONS": {"CONNECT_TIMEOUT": "2"}}, "['OPTIONS']['CONNECT_TIMEOUT']"),
+        ({**GOOD, "OPTIONS": {"RETRIES": -1}}, "['OPTIONS']['RETRIES'] must be >= 0"),
+        ({**GOOD, "OPTIONS": {"RETRIES": True}}, "['OPTIONS']['RETRIES']"),
+        ({**GOOD, "OPTIONS": {"TIMEOUT": 3}}, "unknown keys ['TIMEOUT']"),
+        ({**GOOD, "CLIENT": "nowhere.Client"}, "['CLIENT'] = 'nowhere.Client'"),
+    ],
+)
+def test_bad_configuration_is_improperly_configured_naming_the_key(config, named, monkeypatch):
+    monkeypatch.delenv("FACILITIES_SERVICE_URL", raising=False)
+    monkeypatch.delenv("FACILITIES_SERVICE_TOKEN", raising=False)
+    with pytest.raises(ImproperlyConfigured) as caught:
+        backend(**config).create_service()
+    assert named in str(caught.value)
+    assert any(named in problem for problem in backend(**config).check())
+
+
+def test_check_reports_every_problem_at_once(monkeypatch):
+    monkeypatch.delenv("FACILITIES_SERVICE_URL", raising=False)
+    monkeypatch.delenv("FACILITIES_SERVICE_TOKEN", raising=False)
+    problems = backend(OPTIONS={"RETRIES": -1}).check()
+    assert len(problems) == 3  # URL, TOKEN, RETRIES
+
+
+def test_system_checks_report_a_bad_rest_entry(settings):
+    settings.DOMAIN_SERVICES = {"billing": {"BACKEND": "rest", "URL": "nope", "TOKEN": "t"}}
+    messages = [m.msg for m in check_domain_services()]
+    assert any("DOMAIN_SERVICES['billing']['URL']" in m for m in messages)
+
+
+def test_environment_variables_override_url_and_token(monkeypatch):
+    monkeypatch.setenv("FACILITIES_SERVICE_URL", "https://facilities.internal")
+    monkeypatch.setenv("FACILITIES_SERVICE_TOKEN", "from-env")
+    service = backend(**GOOD, OPTIONS={"READ_TIMEOUT": 3, "RETRIES": 0}).create_service()
+    rest = service.rest
+    assert rest.base_url == "https://facilities.internal"
+    assert rest._headers["Authorization"] == "Bearer from-env"
+    assert (rest.read_timeout, rest.retries, rest.connect_timeout) == (3, 0, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("domain", "client_class", "interface"),
+    [
+        ("facilities", FacilitiesClient, FacilitiesService),
+        ("users", UsersClient, UsersService),
+        ("devices", DevicesClient, DevicesService),
+    ],
+)
+def test_the_default_client_is_the_domains_own_and_implements_its_interface(
+    domain, client_class, interface, monkeypatch
+):
+    monkeypatch.delenv(f"{domain.upper()}_SERVICE_URL", raising=False)
+    service = backend(domain, **GOOD).create_service()
+    assert type(service) is client_class
+    assert isinstance(service, interface)
+    for name in ("buildings", "floors", "rooms", "organizations", "people", "devices"):
+        if hasattr(service, name):
+            assert isinstance(getattr(service, name), Resource)
+
+
+def test_the_domain_clients_call_their_documented_urls(stub):
+    stub.respond = lambda method, path, body: (
+        200,
+        {"results": [], "count": 0, "page": 2, "page_size": 5},
+        0,
+    )
+    rest = RestClient("x", stub.url, token="t")
+    key = "00000000-0000-0000-0000-000000000001"
+    FacilitiesClient(rest).rooms_of_building(building_uuid=key)
+    DevicesClient(rest).devices_for_building(building_uuid=key)
+    page = UsersClient(rest).members_of_organization(organization_uuid=key, page=2, page_size=5)
+    assert (page.page, page.page_size, page.items) == (2, 5, ())
+    assert [call["path"] for call in stub.calls] == [
+        f"/api/v1/buildings/{key}/rooms",
+        f"/api/v1/buildings/{key}/devices",
+        f"/api/v1/organizations/{key}/members?page=2&page_size=5",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_registry_serves_a_rest_domain_end_to_end(live_server, settings):
+    settings.DOMAIN_SERVICES = {
+        "catalog": {
+            "BACKEND": "rest",
+            "URL": live_server.url,
+            "TOKEN": SERVICE_TOKEN,
+            "CLIENT": "tests.rest.client.CatalogClient",
+        }
+    }
+    tools = CategoryService().create(name="Tools")
+    catalog = services.catalog
+    assert isinstance(catalog, CatalogClient)
+    assert catalog.categories.get(tools.uuid) == tools
+    assert services.backend("catalog").ping()["status"] == "ok"
+
+
+def test_ping_of_a_service_that_is_down_is_an_error_not_an_exception():
+    result = backend(URL="http://127.0.0.1:9", TOKEN="t").ping(timeout=0.5)
+    assert result["status"] == "error"
+    assert "http://127.0.0.1:9" in result["detail"]
