@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -164,6 +165,9 @@ class StatusConsumer:
         # Bumped at every CONNACK: a message id is only valid on the connection it came on.
         self._generation = 0
         self._connected_once = False
+        #: Set once the broker has granted every subscription: from then on, messages published
+        #: while this client id is away are queued in its session (readiness for probes, tests).
+        self.subscribed = threading.Event()
         self._stopping = False
         self._forced = False
         self._reconnect_backoff = Backoff(
@@ -523,9 +527,13 @@ class StatusConsumer:
         reason_codes: list[ReasonCode],
         properties: Properties | None,
     ) -> None:
+        refused = False
         for (topic_filter, _), code in zip(self.subscriptions(), reason_codes, strict=False):
             if code.is_failure:
+                refused = True
                 logger.error("MQTT broker refused the subscription %r: %s", topic_filter, code)
+        if not refused:
+            self.subscribed.set()
 
     def _on_message(self, client: Client, userdata: Any, message: MQTTMessage) -> None:
         try:

@@ -78,6 +78,11 @@ class ConsumerThread:
         self._thread.start()
         return self
 
+    def wait_subscribed(self, timeout: float = 15) -> ConsumerThread:
+        """Block until the broker has granted the consumer's subscriptions."""
+        assert self.consumer.subscribed.wait(timeout), "the consumer never subscribed"
+        return self
+
     @property
     def alive(self) -> bool:
         return self._thread.is_alive()
