@@ -204,7 +204,7 @@ def test_a_mongodb_outage_during_a_stream_loses_nothing(mosquitto: MosquittoBrok
         sender.start()
         wait_for(lambda: len(stored(database)) > 1000, message="the stream under way")
         server.stop()
-        time.sleep(1.5)
+        wait_for(lambda: consumer.consumer.stats.retried >= 2, timeout=15, message="retries")
         retried_during_outage = consumer.consumer.stats.retried
         server.start()
         sender.join(60)

@@ -70,7 +70,14 @@ def test_sigkill_during_a_stream_loses_nothing(
     sender.start()
     kills = 0
     for _ in range(3):
-        time.sleep(1.5)  # long enough to import Django, connect and write some batches
+        # Kill only once this process has connected and written some batches.
+        sessions = kills + 1
+        wait_for(
+            lambda: log.read_text().count("(session ") >= sessions,  # noqa: B023
+            timeout=60,
+            message="the consumer to connect",
+        )
+        time.sleep(0.5)
         process.send_signal(signal.SIGKILL)
         process.wait(10)
         kills += 1
