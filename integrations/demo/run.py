@@ -32,7 +32,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,14 +51,10 @@ DEFAULT_PORTS = (8001, 8002, 8003)
 MONGO_DATABASE = "devices"
 MOSQUITTO_CONFIG = REPO / "integrations" / "mosquitto" / "mosquitto.conf"
 SIMULATOR = REPO / "integrations" / "fleet_simulator" / "simulate.py"
-# Messages per second for each simulated fleet (one per organization). Kept below one message
-# per device per second: the simulator's device clocks start a day back at every start, so a
-# restarted simulator only overtakes what the last run stored if its clocks ran slower than
-# real time.
-SIMULATOR_RATE = 5
-# The simulator keeps every publish receipt until it ends: restart it every hour instead of
-# letting one run grow for days.
-SIMULATOR_DURATION = 3600
+# Seconds between two statuses of one demo device. Kept above one second: the simulator's
+# device clocks start a day back at every start and advance one second per status, so a
+# restarted demo only overtakes what the last run stored if its clocks ran slower than real time.
+SIMULATOR_INTERVAL = 2.0
 READY_TIMEOUT = 90.0
 # What `manage.py mqtt_consume` logs once it has subscribed.
 CONSUMER_READY_TEXT = "subscribed to devices/"
@@ -192,7 +188,6 @@ class Child:
     env: Mapping[str, str]
     log_path: Path
     echo: bool = True  # copy its output to our stdout (else only to the log file)
-    respawn: bool = False  # start it again when it exits with 0 (the simulator)
     ready_text: str = ""  # a line containing this means it is ready: sets `ready`
     ready: threading.Event = field(default_factory=threading.Event, repr=False)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
@@ -510,31 +505,30 @@ class Demo:
             # A first consumer has no session on the broker yet: what the simulator publishes
             # before the consumer subscribes would be lost.
             self.wait_for_ready(consumer, CONSUMER_READY_TIMEOUT)
-            for n, (prefix, count) in enumerate(simulator_fleets(demo_data.device_euis()), 1):
-                self.launch(
-                    Child(
-                        name=f"simulator{n}",
-                        argv=[
-                            sys.executable,
-                            str(SIMULATOR),
-                            "--url",
-                            self.mqtt_url,
-                            "--prefix",
-                            prefix,
-                            "--devices",
-                            str(count),
-                            "--rate",
-                            str(SIMULATOR_RATE),
-                            "--duration",
-                            str(SIMULATOR_DURATION),
-                            "--no-progress",
-                        ],
-                        cwd=REPO,
-                        env=self.base_env(),
-                        log_path=self.logs / f"simulator{n}.log",
-                        respawn=True,
-                    )
+            euis = demo_data.device_euis()
+            listing = self.data_dir / "simulator-euis.txt"
+            listing.write_text("\n".join(euis) + "\n")
+            self.launch(
+                Child(
+                    name="simulator",
+                    argv=[
+                        sys.executable,
+                        str(SIMULATOR),
+                        "--url",
+                        self.mqtt_url,
+                        "--euis",
+                        f"@{listing}",
+                        "--rate",
+                        str(len(euis) / SIMULATOR_INTERVAL),
+                        "--duration",
+                        "0",  # until stopped
+                        "--no-progress",
+                    ],
+                    cwd=REPO,
+                    env=self.base_env(),
+                    log_path=self.logs / "simulator.log",
                 )
+            )
 
     def launch(self, child: Child) -> None:
         self.children.append(child)
@@ -565,8 +559,6 @@ class Demo:
     def check_alive(self, *children: Child) -> None:
         for child in children or tuple(self.children):
             if child.process is not None and child.process.poll() is not None:
-                if child.respawn and child.process.returncode == 0:
-                    continue
                 raise DemoError(
                     f"{child.name} exited with {child.process.returncode}; its last lines:\n"
                     f"{tail(child.log_path)}"
@@ -592,22 +584,15 @@ class Demo:
                 time.sleep(0.25)
 
     def supervise(self) -> None:
-        """Until a signal: restart the simulator when its run ends, fail if anything dies."""
+        """Until a signal: fail as soon as any child dies."""
         while True:
-            for child in self.children:
-                process = child.process
-                if process is None or process.poll() is None:
-                    continue
-                if child.respawn and process.returncode == 0:
-                    child.start(self.out)
-                else:
-                    self.check_alive(child)
+            self.check_alive()
             time.sleep(0.5)
 
     def stop(self) -> None:
         """Stop the producers first, then the consumer, the services, the broker, MongoDB."""
         order = {"simulator": 0, "consumer": 1, "mosquitto": 3, "mongodb": 4}
-        children = sorted(self.children, key=lambda c: order.get(c.name.rstrip("0123456789"), 2))
+        children = sorted(self.children, key=lambda c: order.get(c.name, 2))
         stop_all(children, self.out)
 
     def ready_message(self) -> str:
@@ -664,32 +649,6 @@ def service_token(environ: Mapping[str, str]) -> str:
     from domain_services.project_settings import DEV_SERVICE_TOKEN
 
     return environ.get("SERVICE_TOKEN", DEV_SERVICE_TOKEN)
-
-
-def simulator_fleets(euis: Iterable[str]) -> list[tuple[str, int]]:
-    """(prefix, count) runs of the simulator that publish exactly these EUIs.
-
-    The simulator names its devices `prefix + counter` (0..count-1, zero-padded to 16 hex
-    digits), so the EUIs are split into as few such runs as possible.
-    """
-    wanted = sorted({eui.upper() for eui in euis})
-    best: list[tuple[str, int]] | None = None
-    for width in range(1, 16):
-        groups: dict[str, list[str]] = {}
-        for eui in wanted:
-            groups.setdefault(eui[: 16 - width], []).append(eui)
-        fleets = []
-        for prefix, members in groups.items():
-            expected = [f"{prefix}{n:0{width}X}" for n in range(len(members))]
-            if members != expected:
-                break
-            fleets.append((prefix, len(members)))
-        else:
-            if best is None or len(fleets) < len(best):
-                best = fleets
-    if not best:
-        raise DemoError("The simulator cannot publish exactly the demo EUIs with --prefix.")
-    return best
 
 
 def http_get(url: str, timeout: float = 5.0) -> tuple[int, str]:

@@ -6,8 +6,11 @@
 
 Options inject trouble the ingestion consumer must survive: --malformed-ratio (payloads it must
 dead-letter), --duplicates (the same message again) and --out-of-order (an older status after a
-newer one). --report writes what was sent, including each device's newest valid status, so a
-test can compare it with the store. It needs paho-mqtt and tqdm, not Django.
+newer one). --euis publishes for exactly the devices given instead of a numbered fleet.
+--report writes what was sent, including each device's newest valid status, so a test can
+compare it with the store. --duration 0 runs until SIGTERM or Ctrl-C, then waits for the
+broker's confirmations and reports as usual; memory stays flat because at most --window
+publishes are awaited at a time. It needs paho-mqtt and tqdm, not Django.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ import argparse
 import json
 import os
 import random
+import signal
 import sys
 import time
 import uuid
+from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -27,6 +33,7 @@ from paho.mqtt.client import CallbackAPIVersion, Client, MQTTMessageInfo
 from paho.mqtt.enums import MQTTProtocolVersion
 from tqdm import tqdm
 
+HEX = frozenset("0123456789ABCDEF")
 MALFORMED = [
     b"not json at all",
     b"[1, 2, 3]",
@@ -46,7 +53,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883"),
         help="broker URL, mqtt://[user:password@]host:port (default $MQTT_URL)",
     )
-    parser.add_argument("--devices", type=int, default=100, help="number of devices (100)")
+    fleet = parser.add_mutually_exclusive_group()
+    fleet.add_argument("--devices", type=int, default=100, help="number of devices (100)")
+    fleet.add_argument(
+        "--euis",
+        type=parse_euis,
+        help="exactly these devices: comma-separated EUIs, or @FILE with one EUI per line",
+    )
     parser.add_argument(
         "--rate",
         type=float,
@@ -54,7 +67,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="messages per second overall, 0 for as fast as possible (1000)",
     )
     stop = parser.add_mutually_exclusive_group()
-    stop.add_argument("--duration", type=float, help="seconds to run (default 10)")
+    stop.add_argument(
+        "--duration", type=float, help="seconds to run, 0 until SIGTERM/Ctrl-C (default 10)"
+    )
     stop.add_argument("--count", type=int, help="number of messages to send instead of a duration")
     parser.add_argument(
         "--malformed-ratio",
@@ -77,6 +92,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=None, help="random seed, for repeatable runs")
     parser.add_argument("--prefix", default="F1EE7", help="first hex digits of every EUI (F1EE7)")
     parser.add_argument("--report", help="write a JSON report of what was sent to this file")
+    parser.add_argument(
+        "--window",
+        type=int,
+        default=10_000,
+        help="most publishes awaiting the broker's confirmation at a time (10000)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     for name in ("malformed_ratio", "duplicates", "out_of_order"):
@@ -84,11 +105,34 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             parser.error(f"--{name.replace('_', '-')} must be between 0 and 1")
     if args.devices < 1:
         parser.error("--devices must be at least 1")
+    if args.window < 1:
+        parser.error("--window must be at least 1")
+    if args.duration is not None and args.duration < 0:
+        parser.error("--duration must be 0 (until stopped) or more")
     if len(args.prefix) > 15 or any(c not in "0123456789ABCDEFabcdef" for c in args.prefix):
         parser.error("--prefix must be up to 15 hex digits")
     if args.duration is None and args.count is None:
         args.duration = 10.0
     return args
+
+
+def parse_euis(value: str) -> list[str]:
+    """`--euis`: comma-separated EUIs or `@FILE`, each 16 hex digits, upper-cased, deduplicated."""
+    if value.startswith("@"):
+        try:
+            with open(value[1:]) as source:
+                items = source.read().split()
+        except OSError as exc:
+            raise argparse.ArgumentTypeError(f"cannot read {value[1:]}: {exc}") from exc
+    else:
+        items = value.split(",")
+    euis = list(dict.fromkeys(item.strip().upper() for item in items if item.strip()))
+    bad = [eui for eui in euis if len(eui) != 16 or any(c not in HEX for c in eui)]
+    if bad:
+        raise argparse.ArgumentTypeError(f"not a 16-hex-digit EUI: {bad[0]!r}")
+    if not euis:
+        raise argparse.ArgumentTypeError("no EUI given")
+    return euis
 
 
 class Fleet:
@@ -97,8 +141,11 @@ class Fleet:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.random = random.Random(args.seed)
-        width = 16 - len(args.prefix)
-        self.euis = [f"{args.prefix.upper()}{n:0{width}X}" for n in range(args.devices)]
+        if args.euis:
+            self.euis = list(args.euis)
+        else:
+            width = 16 - len(args.prefix)
+            self.euis = [f"{args.prefix.upper()}{n:0{width}X}" for n in range(args.devices)]
         # Device clocks start a day back so that a long run never reaches the future.
         start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
         self.clock = {eui: start for eui in self.euis}
@@ -177,27 +224,59 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     fleet = Fleet(args)
     client = connect(args.url)
+    stopping = False
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return publish_fleet(args, fleet, client, lambda: stopping)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def publish_fleet(
+    args: argparse.Namespace, fleet: Fleet, client: Client, stopping: Callable[[], bool]
+) -> int:
+    """Publish until the count, the duration or a stop; print (and write) the report."""
     total = args.count
     bar = tqdm(total=total, unit="msg", disable=args.no_progress, file=sys.stderr)
-    infos: list[MQTTMessageInfo] = []
+    # QoS 1: a message counts as sent once the broker acknowledged it. Receipts are awaited
+    # oldest first once the window is full, so a run of any length holds at most --window.
+    pending: deque[MQTTMessageInfo] = deque()
+    unconfirmed = 0
+
+    def confirm(info: MQTTMessageInfo, timeout: float) -> int:
+        info.wait_for_publish(timeout)
+        return 0 if info.is_published() else 1
+
     start = time.monotonic()
-    deadline = start + args.duration if args.duration is not None else None
+    deadline = start + args.duration if args.duration else None
     sent = 0
-    while (total is None or sent < total) and (deadline is None or time.monotonic() < deadline):
+    while (
+        not stopping()
+        and (total is None or sent < total)
+        and (deadline is None or time.monotonic() < deadline)
+    ):
         topic, payload = fleet.next_message()
-        infos.append(client.publish(topic, payload, qos=1))
+        pending.append(client.publish(topic, payload, qos=1))
         sent += 1
+        if len(pending) > args.window:
+            unconfirmed += confirm(pending.popleft(), 60)
         if sent % 100 == 0:
             bar.update(100)
-            if args.rate:
-                ahead = sent / args.rate - (time.monotonic() - start)
-                if ahead > 0:
-                    time.sleep(ahead)
+        # Paced every 100 messages at high rates (cheap), every message at low ones (smooth).
+        if args.rate and (sent % 100 == 0 or args.rate < 1000):
+            resume = start + sent / args.rate
+            # In short naps, so that SIGTERM is answered at once.
+            while not stopping() and (ahead := resume - time.monotonic()) > 0:
+                time.sleep(min(ahead, 0.2))
     bar.update(sent % 100)
-    # QoS 1: done only when the broker has acknowledged every message.
-    for info in infos:
-        info.wait_for_publish(60)
-    unconfirmed = sum(1 for info in infos if not info.is_published())
+    while pending:
+        unconfirmed += confirm(pending.popleft(), 60)
     seconds = time.monotonic() - start
     bar.close()
     client.disconnect()
