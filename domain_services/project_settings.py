@@ -96,14 +96,25 @@ def device_integration_settings(
 DEVICE_APPS = ["domain_services.integrations.mongodb", "domain_services.devices"]
 
 
-def remote_domain(domain: str, default_port: int) -> dict[str, Any]:
-    """A `rest` DOMAIN_SERVICES entry for `domain`, its URL and token from the environment."""
+def remote_domain(
+    domain: str, default_port: int, *, refers_to: Sequence[str] = (), required: bool = True
+) -> dict[str, Any]:
+    """A `rest` DOMAIN_SERVICES entry for `domain`, its URL and token from the environment.
+
+    `refers_to`: this project's models the domain holds references to; it is asked before one
+    is deleted. A domain listed only for that is not `required` for this service to be healthy.
+    """
     upper = domain.upper()
-    return {
+    entry: dict[str, Any] = {
         "BACKEND": "rest",
         "URL": os.environ.get(f"{upper}_SERVICE_URL", f"http://127.0.0.1:{default_port}"),
         "TOKEN": os.environ.get(f"{upper}_SERVICE_TOKEN", DEV_SERVICE_TOKEN),
     }
+    if refers_to:
+        entry["REFERS_TO"] = list(refers_to)
+    if not required:
+        entry["REQUIRED"] = False
+    return entry
 
 
 def service_settings(

@@ -1,15 +1,17 @@
 """Applying `UUIDReference` policies when a referenced object is deleted.
 
-Inside one process (a monolith, or a domain that refers to itself) the deleting service asks
-`guard_delete` first, so a PROTECT reference refuses the deletion in the same transaction. After
-commit, `ObjectDeleted` reaches `apply_delete_policies`, which cascades or nulls the referrers.
-A project that receives deletions from another service over the network calls
-`apply_delete_policies` with the event it was sent.
+Before a deletion the deleting service asks `guard_delete`: a PROTECT reference in this process
+(a monolith, or a domain that refers to itself) refuses it, and so does one held by a domain
+served elsewhere that `DOMAIN_SERVICES` says refers to the model (`REFERS_TO`); such a domain is
+asked over its backend, and the deletion is refused as `Unavailable` when it cannot answer.
+After commit, `ObjectDeleted` reaches `apply_delete_policies`, which cascades or nulls the
+referrers in this process.
 """
 
 from __future__ import annotations
 
 import logging
+from uuid import UUID
 
 from django.apps import apps
 from django.db import models, router, transaction
@@ -36,16 +38,46 @@ def _referrers(model: type[models.Model], field: UUIDReference, uuid: object) ->
     return model._default_manager.db_manager(alias).filter(**{field.attname: uuid})
 
 
-def guard_delete(target: str, uuid: object) -> None:
-    """Raise Conflict if a PROTECT reference in this process still points at `uuid`."""
-    for model, field in references_to(target):
-        if field.on_delete is OnDelete.PROTECT and _referrers(model, field, uuid).exists():
-            raise Conflict(
-                f"{target} {uuid} is referred to by {model._meta.label}.{field.name} "
-                "(on_delete=protect) and cannot be deleted.",
-                uuid=uuid,
-                referrer=f"{model._meta.label}.{field.name}",
-            )
+def protecting_references(target: str, uuid: object) -> list[str]:
+    """This process's PROTECT references (`"app.Model.field"`) that still point at `uuid`."""
+    return [
+        f"{model._meta.label}.{field.name}"
+        for model, field in references_to(target)
+        if field.on_delete is OnDelete.PROTECT and _referrers(model, field, uuid).exists()
+    ]
+
+
+def remote_protecting_references(target: str, uuid: UUID) -> list[str]:
+    """PROTECT references to `uuid` held by the domains served elsewhere that refer to `target`.
+
+    Raises `Unavailable` when one of them cannot be asked: a deletion it might forbid waits.
+    """
+    from domain_services.registry import services  # the registry imports the service layer
+
+    found = []
+    for domain in services.domains():
+        backend = services.backend(domain)
+        if target.lower() in backend.refers_to():
+            found += backend.protecting_references(target, uuid)
+    return found
+
+
+def guard_delete(target: str, uuid: UUID, *, local: bool = True, remote: bool = True) -> None:
+    """Raise Conflict if a PROTECT reference (in this process, elsewhere) points at `uuid`.
+
+    A deletion asks the two apart: the domains elsewhere before its transaction (no HTTP call
+    while holding the row lock), this process inside it.
+    """
+    referrers = protecting_references(target, uuid) if local else []
+    if remote and not referrers:
+        referrers = remote_protecting_references(target, uuid)
+    if referrers:
+        raise Conflict(
+            f"{target} {uuid} is referred to by {', '.join(referrers)} (on_delete=protect) "
+            "and cannot be deleted.",
+            uuid=uuid,
+            referrer=referrers[0],
+        )
 
 
 def apply_delete_policies(event: ObjectDeleted) -> int:

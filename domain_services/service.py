@@ -176,10 +176,12 @@ class ModelService(BaseService, Generic[M, D]):
     def delete(self, uuid: UUID | str) -> None:
         """Delete one object; other domains hear of it through `events.ObjectDeleted`."""
         key = parse_uuid(uuid)
+        # Domains served elsewhere are asked first, outside the transaction and its row lock.
+        guard_delete(self._target(), key, local=False)
         with self._atomic():
             obj = self._get_for_update(key)
             dto = self._refetch(obj)
-            self._check_deletable(dto)
+            self._check_deletable(dto, remote=False)
             try:
                 obj.delete()
             except models.ProtectedError as exc:
@@ -217,9 +219,9 @@ class ModelService(BaseService, Generic[M, D]):
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _check_deletable(self, dto: D) -> None:
+    def _check_deletable(self, dto: D, *, remote: bool = True) -> None:
         self.before_delete(dto)
-        guard_delete(self._target(), dto.uuid)  # type: ignore[attr-defined]
+        guard_delete(self._target(), dto.uuid, remote=remote)  # type: ignore[attr-defined]
 
     def _label(self) -> str:
         return str(self.model._meta.verbose_name).capitalize()

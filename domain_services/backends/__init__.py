@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
@@ -31,8 +32,37 @@ class Backend:
             raise ImproperlyConfigured(f"{self.setting}[{key!r}] = {path!r} is not a class.")
         return cls
 
+    def refers_to(self) -> list[str]:
+        """`REFERS_TO`: which of this process's models (`"domain.Model"`) the domain refers to.
+
+        Only a domain served elsewhere needs it: before one of these objects is deleted here,
+        the domain is asked whether a PROTECT reference still points at it.
+        """
+        value = self.config.get("REFERS_TO", [])
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(item, str) and item.count(".") == 1 and all(item.split("."))
+            for item in value
+        ):
+            raise ImproperlyConfigured(
+                f"{self.setting}['REFERS_TO'] must be a list of 'domain.Model' labels, "
+                f"like ['facilities.Room'], not {value!r}."
+            )
+        return [item.lower() for item in value]
+
+    def protecting_references(self, target: str, uuid: UUID) -> list[str]:
+        """The domain's PROTECT references (`"app.Model.field"`) that still point at `uuid`.
+
+        In-process domains answer through `reference_policies.protecting_references`, so the
+        base answers none; a backend for a domain served elsewhere asks it.
+        """
+        return []
+
     def check(self) -> list[str]:
         """Problems with the configuration, as messages naming the setting (for system checks)."""
+        try:
+            self.refers_to()
+        except ImproperlyConfigured as exc:
+            return [str(exc)]
         return []
 
 

@@ -185,7 +185,12 @@ def _get(url: str, **kwargs: Any) -> requests.Response:
 
 
 def test_every_service_is_healthy_and_reaches_its_remote_domains(stack: Stack) -> None:
-    remote = {"users": [], "facilities": ["users"], "devices": ["facilities", "users"]}
+    # Users and facilities also reach the domains that refer to them (asked before deletions).
+    remote = {
+        "users": ["facilities", "devices"],
+        "facilities": ["users", "devices"],
+        "devices": ["facilities", "users"],
+    }
     for name, url in stack.urls.items():
         response = _get(f"{url}/health")
 
@@ -242,6 +247,44 @@ def test_a_device_in_another_organizations_room_is_refused_naming_room(stack: St
     assert "room" in response.json()["errors"], response.text
     listed = _get(url, headers=AUTH).json()
     assert listed["count"] == len(demo_data.device_euis())
+
+
+def test_a_room_or_organization_that_devices_refer_to_is_not_deleted(stack: Stack) -> None:
+    device = next(demo_data.devices())
+    room, organization = device.fields["room"], device.fields["organization"]
+    facilities, users = stack.urls["facilities"], stack.urls["users"]
+
+    # Facilities asks the devices service over REST before it deletes the room.
+    response = requests.delete(f"{facilities}/api/v1/rooms/{room}", headers=AUTH, timeout=10)
+    assert response.status_code == 409, response.text
+    assert "devices.Device.room" in response.json()["detail"]
+    assert _get(f"{facilities}/api/v1/rooms/{room}", headers=AUTH).status_code == 200
+
+    # Users asks both facilities (buildings) and devices before it deletes an organization.
+    response = requests.delete(
+        f"{users}/api/v1/organizations/{organization}", headers=AUTH, timeout=10
+    )
+    assert response.status_code == 409, response.text
+    detail = response.json()["detail"]
+    assert "facilities.Building.organization" in detail
+    assert "devices.Device.organization" in detail
+
+    # A room no device stands in goes.
+    created = requests.post(
+        f"{facilities}/api/v1/rooms/",
+        json={"floor": str(_floor_of(room)), "name": "Store room"},
+        headers=AUTH,
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    empty = created.json()["uuid"]
+    response = requests.delete(f"{facilities}/api/v1/rooms/{empty}", headers=AUTH, timeout=10)
+    assert response.status_code == 204, response.text
+    assert _get(f"{facilities}/api/v1/rooms/{empty}", headers=AUTH).status_code == 404
+
+
+def _floor_of(room: uuid.UUID) -> uuid.UUID:
+    return next(row.fields["floor"] for row in demo_data.rooms() if row.uuid == room)
 
 
 def test_the_staff_user_logs_into_every_admin(stack: Stack) -> None:

@@ -17,6 +17,7 @@ ENDPOINTS = [
     ("PATCH", f"/api/v1/products/{uuid.UUID(int=7)}"),
     ("DELETE", f"/api/v1/products/{uuid.UUID(int=7)}"),
     ("GET", f"/api/v1/categories/{uuid.UUID(int=7)}/products"),
+    ("POST", "/api/v1/references/protecting"),
 ]
 
 

@@ -43,6 +43,9 @@ GOOD = {"URL": "http://facilities:8000", "TOKEN": "tok"}
         ({**GOOD, "OPTIONS": {"RETRIES": True}}, "['OPTIONS']['RETRIES']"),
         ({**GOOD, "OPTIONS": {"TIMEOUT": 3}}, "unknown keys ['TIMEOUT']"),
         ({**GOOD, "CLIENT": "nowhere.Client"}, "['CLIENT'] = 'nowhere.Client'"),
+        ({**GOOD, "REFERS_TO": "users.Organization"}, "['REFERS_TO'] must be a list"),
+        ({**GOOD, "REFERS_TO": ["Organization"]}, "['REFERS_TO'] must be a list"),
+        ({**GOOD, "REQUIRED": "no"}, "['REQUIRED'] must be True or False"),
     ],
 )
 def test_bad_configuration_is_improperly_configured_naming_the_key(config, named, monkeypatch):

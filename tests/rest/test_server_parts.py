@@ -54,6 +54,26 @@ def test_health_pings_each_rest_domain(http, settings, stub):
     assert stub.calls[0]["path"] == "/health?shallow=1"  # no ping-pong between services
 
 
+def test_a_domain_that_is_not_required_is_reported_but_keeps_health_ok(http, settings):
+    settings.DOMAIN_SERVICES = {
+        **settings.DOMAIN_SERVICES,
+        "billing": {"BACKEND": "rest", "URL": "http://127.0.0.1:9", "TOKEN": "t"},
+        "shipping": {
+            "BACKEND": "rest",
+            "URL": "http://127.0.0.1:9",
+            "TOKEN": "t",
+            "REQUIRED": False,
+        },
+    }
+    degraded = http("GET", "/health", token=None)
+    assert degraded.status_code == 503  # billing is required
+    settings.DOMAIN_SERVICES = {k: v for k, v in settings.DOMAIN_SERVICES.items() if k != "billing"}
+    response = http("GET", "/health", token=None)
+    assert response.status_code == 200, response.text
+    shipping = response.json()["checks"]["shipping"]
+    assert shipping["status"] == "error" and shipping["required"] is False
+
+
 def test_shallow_health_skips_remote_domains(http, settings):
     settings.DOMAIN_SERVICES = {
         **settings.DOMAIN_SERVICES,

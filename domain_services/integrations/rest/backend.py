@@ -6,6 +6,8 @@ DOMAIN_SERVICES = {
         "URL": "http://facilities:8000",          # or FACILITIES_SERVICE_URL
         "TOKEN": "...",                           # or FACILITIES_SERVICE_TOKEN
         "CLIENT": "domain_services.interfaces.facilities.client.FacilitiesClient",  # default
+        "REFERS_TO": ["users.Organization"],      # our models it refers to (PROTECT checks)
+        "REQUIRED": True,                         # False: /health stays ok when it is down
         "OPTIONS": {"CONNECT_TIMEOUT": 2, "READ_TIMEOUT": 10, "RETRIES": 2, "BACKOFF": 0.2},
     },
 }
@@ -16,11 +18,13 @@ from __future__ import annotations
 import os
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from django.core.exceptions import ImproperlyConfigured
 
 from domain_services.backends import Backend
 from domain_services.conf import option
+from domain_services.errors import Unavailable
 from domain_services.integrations.rest.client import RestClient
 
 # OPTIONS key -> (RestClient argument, default, type, must be > 0)
@@ -110,16 +114,49 @@ class RestBackend(Backend):
         return RestClient(self.domain, self.url(), token=self.token(), **self.options())
 
     def create_service(self) -> Any:
+        # The whole entry is checked before it is used, not only what the client needs.
+        self.refers_to()
+        self.required()
         return self.client_class()(self.rest_client())
 
     def check(self) -> list[str]:
         problems = []
-        for step in (self.url, self.token, self.options, self.client_class):
+        for step in (
+            self.url,
+            self.token,
+            self.options,
+            self.client_class,
+            self.refers_to,
+            self.required,
+        ):
             try:
                 step()
             except ImproperlyConfigured as exc:
                 problems.append(str(exc))
         return problems
+
+    def required(self) -> bool:
+        """`REQUIRED` (default True): is this service degraded while the domain is unreachable?"""
+        value = self.config.get("REQUIRED", True)
+        if not isinstance(value, bool):
+            raise ImproperlyConfigured(f"{self.setting}['REQUIRED'] must be True or False.")
+        return value
+
+    def protecting_references(self, target: str, uuid: UUID) -> list[str]:
+        """Ask the service which of its PROTECT references point at `uuid` (one POST)."""
+        answer = self.rest_client().request(
+            "POST",
+            "references/protecting",
+            json={"target": target, "uuid": str(uuid)},
+            idempotent=True,  # a read: safe to retry
+        )
+        found = answer.get("protected_by") if isinstance(answer, dict) else None
+        if not isinstance(found, list) or not all(isinstance(item, str) for item in found):
+            raise Unavailable(
+                f"The {self.domain} service answered its reference check with {answer!r}.",
+                domain=self.domain,
+            )
+        return found
 
     def ping(self, *, timeout: float = 2.0) -> dict[str, Any]:
         """Is the remote service up? `GET <URL>/health?shallow=1` once, with a short timeout."""

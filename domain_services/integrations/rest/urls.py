@@ -2,7 +2,7 @@
 
     urlpatterns = [
         path("api/v1/", include("facilities.api.urls")),
-        *service_urls(),          # /api/schema/, /api/docs/, /health
+        *service_urls(),          # /api/schema/, /api/docs/, /health, references
     ]
 
 The schema and the docs are public (they describe the API, they return no data); Swagger UI's
@@ -16,6 +16,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from domain_services.integrations.rest.server.health import health_view
+from domain_services.integrations.rest.server.references import protecting_references_view
 
 
 def api_docs_urls(prefix: str = "api/") -> list[URLPattern]:
@@ -44,6 +45,17 @@ def health_urls() -> list[URLPattern]:
     ]
 
 
+def reference_urls(prefix: str = "api/v1/") -> list[URLPattern]:
+    """`<prefix>references/protecting`, which domains that delete what we refer to ask."""
+    return [
+        path(
+            f"{prefix}references/protecting",
+            protecting_references_view,
+            name="protecting-references",
+        )
+    ]
+
+
 def service_urls() -> list[URLPattern]:
-    """Everything but the API itself: the docs URLs and `/health`."""
-    return [*api_docs_urls(), *health_urls()]
+    """Everything but the domain's own API: the docs URLs, `/health`, the reference check."""
+    return [*api_docs_urls(), *health_urls(), *reference_urls()]

@@ -13,6 +13,10 @@ globals().update(
         domains={
             "facilities": {"BACKEND": "local", "SERVICE": "facilities.services.FacilitiesDomain"},
             "users": remote_domain("users", default_port=8001),
+            # Devices stand in rooms: a room is only deleted once devices says none does.
+            "devices": remote_domain(
+                "devices", default_port=8003, refers_to=["facilities.Room"], required=False
+            ),
         },
     )
 )

@@ -151,6 +151,7 @@ def test_bad_list_parameters(client, all_operations):
 
 
 def test_bad_bodies(client, all_operations):
+    creates_with_references = set()
     for path, method, operation in all_operations:
         if method not in ("post", "patch"):
             continue
@@ -167,14 +168,18 @@ def test_bad_bodies(client, all_operations):
                 wrong = "not-a-uuid"
             response = call(client, method, target, body={name: wrong}, **AUTH)
             assert_names(response, name)
-            if spec.get("format") == "uuid" and not path.endswith("lookup/"):
-                # Well-formed references to nothing: a 400 naming a reference field.
+            if spec.get("format") == "uuid" and "201" in operation["responses"]:
+                # A create with well-formed references to nothing: a 400 naming a reference
+                # field. (Lookups and the reference check take UUIDs of anything.)
                 fields = request_fields(operation)
                 full = {n: _valid(s) for n, s in fields.items()}
                 response = call(client, method, target, body=full, **AUTH)
                 assert_names(response, None)
                 uuid_fields = {n for n, s in fields.items() if _resolve(s).get("format") == "uuid"}
                 assert set(response.json()["errors"]) & uuid_fields, response.json()
+                creates_with_references.add(path)
+    # Buildings, floors, rooms, devices, memberships at least.
+    assert len(creates_with_references) >= 4, creates_with_references
 
 
 def test_lookup_limits(client, all_operations):

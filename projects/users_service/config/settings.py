@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from domain_services.project_settings import service_settings
+from domain_services.project_settings import remote_domain, service_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -10,6 +10,15 @@ globals().update(
     service_settings(
         app="users",
         base_dir=BASE_DIR,
-        domains={"users": {"BACKEND": "local", "SERVICE": "users.services.UsersDomain"}},
+        domains={
+            "users": {"BACKEND": "local", "SERVICE": "users.services.UsersDomain"},
+            # Buildings and devices belong to organizations: asked before one is deleted.
+            **{
+                domain: remote_domain(
+                    domain, default_port=port, refers_to=["users.Organization"], required=False
+                )
+                for domain, port in (("facilities", 8002), ("devices", 8003))
+            },
+        },
     )
 )

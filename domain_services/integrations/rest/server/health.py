@@ -6,7 +6,9 @@
 
 200 when every check is ok, 503 otherwise. It checks every `DATABASES` alias with a cheap query
 (`database` for the default one, `database.<alias>` for the others), every `rest` domain of
-`DOMAIN_SERVICES` with one shallow ping, and whatever other integrations register:
+`DOMAIN_SERVICES` with one shallow ping, and whatever other integrations register. A domain
+entry with `"REQUIRED": False` (one listed only to be asked about its references) is reported
+with `"required": false` and does not make the service degraded.
 
     register_health_check("mongodb", lambda: {"status": "ok"})
 
@@ -75,6 +77,8 @@ def remote_checks() -> dict[str, dict[str, Any]]:
             continue
         if isinstance(backend, RestBackend):
             results[domain] = backend.ping()
+            if not backend.required():
+                results[domain]["required"] = False
     return results
 
 
@@ -87,7 +91,9 @@ def health(*, shallow: bool = False) -> tuple[bool, dict[str, Any]]:
         extra = dict(_checks)
     for name, check in extra.items():
         checks[name] = _timed(check)
-    healthy = all(result.get("status") == "ok" for result in checks.values())
+    healthy = all(
+        result.get("status") == "ok" for result in checks.values() if result.get("required", True)
+    )
     return healthy, {"status": "ok" if healthy else "degraded", "checks": checks}
 
 
