@@ -14,6 +14,11 @@ from django.core import checks
 from django.db import models
 
 
+def is_model_label(label: object) -> bool:
+    """Is `label` shaped like `"domain.Model"` (two non-empty parts)?"""
+    return isinstance(label, str) and label.count(".") == 1 and all(label.split("."))
+
+
 class OnDelete(enum.StrEnum):
     """What a referring object does when the object it refers to is deleted."""
 
@@ -57,7 +62,7 @@ class UUIDReference(models.UUIDField):
 
     def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
         errors = super().check(**kwargs)
-        if self.to.count(".") != 1 or not all(self.to.split(".")):
+        if not is_model_label(self.to):
             errors.append(
                 checks.Error(
                     f"UUIDReference target {self.to!r} must look like 'domain.Model'.",

@@ -8,6 +8,8 @@ from uuid import UUID
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from domain_services.references import is_model_label
+
 
 class Backend:
     """Builds the object that serves one domain's public interface for this process."""
@@ -39,10 +41,7 @@ class Backend:
         the domain is asked whether a PROTECT reference still points at it.
         """
         value = self.config.get("REFERS_TO", [])
-        if not isinstance(value, list | tuple) or not all(
-            isinstance(item, str) and item.count(".") == 1 and all(item.split("."))
-            for item in value
-        ):
+        if not isinstance(value, list | tuple) or not all(map(is_model_label, value)):
             raise ImproperlyConfigured(
                 f"{self.setting}['REFERS_TO'] must be a list of 'domain.Model' labels, "
                 f"like ['facilities.Room'], not {value!r}."
