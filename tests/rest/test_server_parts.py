@@ -74,6 +74,16 @@ def test_a_domain_that_is_not_required_is_reported_but_keeps_health_ok(http, set
     assert shipping["status"] == "error" and shipping["required"] is False
 
 
+def test_a_malformed_required_flag_is_reported_not_raised(http, settings):
+    settings.DOMAIN_SERVICES = {
+        **settings.DOMAIN_SERVICES,
+        "shipping": {"BACKEND": "rest", "URL": "http://127.0.0.1:9", "TOKEN": "t", "REQUIRED": 0},
+    }
+    response = http("GET", "/health", token=None)
+    assert response.status_code == 503, response.text
+    assert "['REQUIRED'] must be True or False" in response.json()["checks"]["shipping"]["detail"]
+
+
 def test_shallow_health_skips_remote_domains(http, settings):
     settings.DOMAIN_SERVICES = {
         **settings.DOMAIN_SERVICES,

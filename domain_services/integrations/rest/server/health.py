@@ -72,12 +72,13 @@ def remote_checks() -> dict[str, dict[str, Any]]:
     for domain, config in domain_configs().items():
         try:
             backend = load_backend(domain, config)
+            required = not isinstance(backend, RestBackend) or backend.required()
         except Exception as exc:  # a broken entry is reported, not a crash of /health
             results[domain] = {"status": "error", "detail": str(exc)}
             continue
         if isinstance(backend, RestBackend):
             results[domain] = backend.ping()
-            if not backend.required():
+            if not required:
                 results[domain]["required"] = False
     return results
 
