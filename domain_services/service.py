@@ -22,7 +22,12 @@ from django.db.models import QuerySet
 
 from domain_services import events
 from domain_services.errors import Conflict, NotFound, ValidationFailed, messages_by_field
-from domain_services.reference_policies import guard_delete
+from domain_services.reference_policies import (
+    DeletionPlan,
+    deletion_plan,
+    guard_delete,
+    remote_reference_labels,
+)
 from domain_services.uuids import parse_uuid, parse_uuids
 
 M = TypeVar("M", bound=models.Model)
@@ -174,27 +179,32 @@ class ModelService(BaseService, Generic[M, D]):
         return dto
 
     def delete(self, uuid: UUID | str) -> None:
-        """Delete one object; other domains hear of it through `events.ObjectDeleted`."""
+        """Delete one object and what it cascades to; other domains hear of each removed object
+        through `events.ObjectDeleted`.
+
+        Every object the deletion would remove (Django's cascade inside this domain included)
+        is checked for PROTECT references: domains served elsewhere are asked first, in one
+        batch each, outside the transaction and its row locks; this process inside it.
+        """
         key = parse_uuid(uuid)
-        # Domains served elsewhere are asked first, outside the transaction and its row lock.
-        guard_delete(self._target(), key, local=False)
+        if self._remote_referrers():
+            guard_delete(self._plan(self._get(key)).targets, local=False)
         with self._atomic():
             obj = self._get_for_update(key)
             dto = self._refetch(obj)
-            self._check_deletable(dto, remote=False)
-            try:
-                obj.delete()
-            except models.ProtectedError as exc:
-                raise Conflict(
-                    f"{self._label()} {key} is still referred to and cannot be deleted.",
-                    uuid=key,
-                ) from exc
+            self.before_delete(dto)
+            plan = self._plan(obj)
+            guard_delete(plan.targets, remote=False)
+            plan.delete()
             self.on_commit(lambda: self.after_delete(dto))
-            events.publish(events.ObjectDeleted(self._target(), key), using=self._write_alias())
+            for event in plan.events():
+                events.publish(event, using=self._write_alias())
 
     def ensure_deletable(self, uuid: UUID | str) -> None:
         """Raise Conflict if `delete(uuid)` would be refused (a protected reference, a rule)."""
-        self._check_deletable(self.get(uuid))
+        obj = self._get(parse_uuid(uuid))
+        self.before_delete(self._refetch(obj))
+        guard_delete(self._plan(obj).targets)
 
     # -- hooks for subclasses ----------------------------------------------------------------
 
@@ -219,9 +229,19 @@ class ModelService(BaseService, Generic[M, D]):
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _check_deletable(self, dto: D, *, remote: bool = True) -> None:
-        self.before_delete(dto)
-        guard_delete(self._target(), dto.uuid, remote=remote)  # type: ignore[attr-defined]
+    def _plan(self, obj: M) -> DeletionPlan:
+        return deletion_plan(obj, domain=self.domain or None, using=self._write_alias())
+
+    def _remote_referrers(self) -> bool:
+        """Does a domain served elsewhere refer to a model of this service's app?"""
+        app = f"{self.domain or self.model._meta.app_label}.".lower()
+        return any(label.startswith(app) for label in remote_reference_labels())
+
+    def _get(self, key: UUID) -> M:
+        try:
+            return self.model._default_manager.using(self._write_alias()).get(uuid=key)
+        except ObjectDoesNotExist:
+            raise NotFound(f"{self._label()} {key} does not exist.", uuid=key) from None
 
     def _label(self) -> str:
         return str(self.model._meta.verbose_name).capitalize()

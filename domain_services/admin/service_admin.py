@@ -6,11 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest
 
-from domain_services.errors import DomainError, ValidationFailed
+from domain_services.errors import Conflict, DomainError, ValidationFailed
 
 
 class ServiceModelAdmin(admin.ModelAdmin):
@@ -69,12 +70,17 @@ class ServiceModelAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
-        # The admin's own "protected objects" page also reports what the service refuses.
+        # The admin's own "protected objects" list also shows what the service refuses: a
+        # PROTECT reference from another domain to the object or to anything its deletion
+        # cascades to (a device in a room of the floor), or a `before_delete` rule.
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         service = self.service()
         for obj in objs:
             try:
                 service.ensure_deletable(obj.uuid)
+            except Conflict as exc:
+                references = exc.context.get("references") or []
+                protected = [*protected, *map(_describe, references)] or [exc.message]
             except DomainError as exc:
                 protected = [*protected, exc.message]
         return deleted, model_count, perms_needed, protected
@@ -89,3 +95,18 @@ class ServiceModelAdmin(admin.ModelAdmin):
                 service.delete(uuid)
             except DomainError as exc:
                 self.message_user(request, f"{uuid}: {exc.message}", messages.ERROR)
+
+
+def _describe(reference: dict[str, Any]) -> str:
+    """One blocking reference for staff: the object by name, and who refers to it."""
+    name = reference["uuid"]
+    try:
+        model = apps.get_model(reference["target"])
+        name = str(model._default_manager.filter(uuid=reference["uuid"]).first() or name)
+    except (LookupError, ValueError):
+        pass  # a label that is not an app label here: the UUID is all we can show
+    times = "" if reference["count"] == 1 else f" ({reference['count']} times)"
+    return (
+        f"{reference['target']} {name!r} is referred to by {reference['referrer']}{times} "
+        "(on_delete=protect)"
+    )

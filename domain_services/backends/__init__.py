@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from domain_services.references import is_model_label
+
+if TYPE_CHECKING:
+    from domain_services.reference_policies import ProtectedReference, Targets
 
 
 class Backend:
@@ -48,11 +50,13 @@ class Backend:
             )
         return [item.lower() for item in value]
 
-    def protecting_references(self, target: str, uuid: UUID) -> list[str]:
-        """The domain's PROTECT references (`"app.Model.field"`) that still point at `uuid`.
+    def protecting_references(self, targets: Targets) -> list[ProtectedReference]:
+        """The domain's PROTECT references that still point at any of `targets`.
 
-        In-process domains answer through `reference_policies.protecting_references`, so the
-        base answers none; a backend for a domain served elsewhere asks it.
+        `targets` maps model labels this domain refers to (`"facilities.Room"`) to the UUIDs
+        about to be deleted. In-process domains answer through
+        `reference_policies.protecting_references`, so the base answers none; a backend for a
+        domain served elsewhere asks it, in one batch.
         """
         return []
 

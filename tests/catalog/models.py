@@ -25,3 +25,13 @@ class Product(DomainModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Variant(DomainModel):
+    """Deleted with its product: a cascade inside the catalog domain."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    name = models.CharField(max_length=100)
+
+    def __str__(self) -> str:
+        return self.name

@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from domain_services import Conflict, Unavailable, services
 from domain_services.backends import Backend
 from domain_services.checks import check_domain_services
-from domain_services.reference_policies import guard_delete
+from domain_services.reference_policies import ProtectedReference, Targets, guard_delete
 from tests.catalog.models import Product
 
 pytestmark = pytest.mark.django_db
@@ -20,23 +20,36 @@ pytestmark = pytest.mark.django_db
 LOCAL = {"catalog": {"BACKEND": "local", "SERVICE": "tests.catalog.services.ProductService"}}
 
 
+Answer = Callable[[str, UUID], list[str]]
+
+
 class ElsewhereBackend(Backend):
-    """A domain served elsewhere, scripted: `answer(target, uuid)` returns its PROTECT refs."""
+    """A domain served elsewhere, scripted: `answer(target, uuid)` names its PROTECT refs."""
 
     asked: ClassVar[list[tuple[str, UUID]]] = []
-    answer: ClassVar[Callable[[str, UUID], list[str]]] = staticmethod(lambda target, uuid: [])
+    batches: ClassVar[list[dict[str, list[UUID]]]] = []
+    answer: ClassVar[Answer] = staticmethod(lambda target, uuid: [])
 
     def create_service(self) -> Any:
         return object()
 
-    def protecting_references(self, target: str, uuid: UUID) -> list[str]:
-        type(self).asked.append((target, uuid))
-        return type(self).answer(target, uuid)
+    def protecting_references(self, targets: Targets) -> list[ProtectedReference]:
+        type(self).batches.append({target: list(uuids) for target, uuids in targets.items()})
+        found = []
+        for target, uuids in targets.items():
+            for uuid in uuids:
+                type(self).asked.append((target, uuid))
+                found += [
+                    ProtectedReference(target, uuid, referrer)
+                    for referrer in type(self).answer(target, uuid)
+                ]
+        return found
 
 
 @pytest.fixture
 def elsewhere(settings) -> type[ElsewhereBackend]:
     ElsewhereBackend.asked = []
+    ElsewhereBackend.batches = []
     ElsewhereBackend.answer = staticmethod(lambda target, uuid: [])
     settings.DOMAIN_SERVICES = {
         **LOCAL,
@@ -102,12 +115,12 @@ def test_only_the_domains_that_refer_to_the_model_are_asked(categories, elsewher
     category = categories.create(name="Garden")
     elsewhere.answer = staticmethod(lambda target, uuid: [f"billing.Invoice.{target}"])
 
-    guard_delete("catalog.Tag", category.uuid)  # nobody lists catalog.Tag
-    guard_delete("catalog.Category", category.uuid, remote=False)  # this process only
+    guard_delete({"catalog.Tag": [category.uuid]})  # nobody lists catalog.Tag
+    guard_delete({"catalog.Category": [category.uuid]}, remote=False)  # this process only
     assert elsewhere.asked == []
 
     with pytest.raises(Conflict, match=r"billing\.Invoice\.catalog\.Category"):
-        guard_delete("catalog.Category", category.uuid)
+        guard_delete({"catalog.Category": [category.uuid]})
     assert elsewhere.asked == [("catalog.Category", category.uuid)]
 
 

@@ -21,3 +21,13 @@ class Wish(DomainModel):
 class Review(DomainModel):
     product = UUIDReference("catalog.Product", on_delete=OnDelete.CASCADE)
     text = models.TextField()
+
+
+class Shipment(DomainModel):
+    """Refers to a variant, which goes when its product is deleted."""
+
+    variant = UUIDReference("catalog.Variant", on_delete=OnDelete.PROTECT)
+
+
+class Reservation(DomainModel):
+    variant = UUIDReference("catalog.Variant", null=True, on_delete=OnDelete.SET_NULL)

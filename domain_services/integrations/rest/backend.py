@@ -26,6 +26,10 @@ from domain_services.backends import Backend
 from domain_services.conf import option
 from domain_services.errors import Unavailable
 from domain_services.integrations.rest.client import RestClient
+from domain_services.reference_policies import ProtectedReference, Targets
+
+# UUIDs per reference check request; the server accepts up to `references.MAX_UUIDS`.
+REFERENCE_BATCH = 5000
 
 # OPTIONS key -> (RestClient argument, default, type, must be > 0)
 _OPTIONS: dict[str, tuple[str, Any, type | tuple[type, ...], bool]] = {
@@ -142,20 +146,39 @@ class RestBackend(Backend):
             raise ImproperlyConfigured(f"{self.setting}['REQUIRED'] must be True or False.")
         return value
 
-    def protecting_references(self, target: str, uuid: UUID) -> list[str]:
-        """Ask the service which of its PROTECT references point at `uuid` (one POST)."""
-        answer = self.rest_client().request(
-            "POST",
-            "references/protecting",
-            json={"target": target, "uuid": str(uuid)},
-            idempotent=True,  # a read: safe to retry
-        )
-        found = answer.get("protected_by") if isinstance(answer, dict) else None
-        if not isinstance(found, list) or not all(isinstance(item, str) for item in found):
-            raise Unavailable(
-                f"The {self.domain} service answered its reference check with {answer!r}.",
-                domain=self.domain,
+    def protecting_references(self, targets: Targets) -> list[ProtectedReference]:
+        """Ask the service which of its PROTECT references point at `targets` (one POST each
+        `REFERENCE_BATCH` UUIDs: a building's whole cascade is usually one request)."""
+        client = self.rest_client()
+        pairs = [(target, str(uuid)) for target, uuids in targets.items() for uuid in uuids]
+        found: list[ProtectedReference] = []
+        for start in range(0, len(pairs), REFERENCE_BATCH):
+            chunk: dict[str, list[str]] = {}
+            for target, uuid in pairs[start : start + REFERENCE_BATCH]:
+                chunk.setdefault(target, []).append(uuid)
+            answer = client.request(
+                "POST",
+                "references/protecting",
+                json={"targets": chunk},
+                idempotent=True,  # a read: safe to retry
             )
+            found += self._protected_references(answer)
+        return found
+
+    def _protected_references(self, answer: Any) -> list[ProtectedReference]:
+        items = answer.get("protected_by") if isinstance(answer, dict) else None
+        found = []
+        for item in items if isinstance(items, list) else [None]:
+            values: list[Any] = (
+                [item.get(key) for key in _REFERENCE_KEYS] if isinstance(item, dict) else []
+            )
+            if not _is_reference(values):
+                raise Unavailable(
+                    f"The {self.domain} service answered its reference check with {answer!r:.200}.",
+                    domain=self.domain,
+                )
+            target, uuid, referrer, count = values
+            found.append(ProtectedReference(target, UUID(uuid), referrer, count))
         return found
 
     def ping(self, *, timeout: float = 2.0) -> dict[str, Any]:
@@ -165,3 +188,20 @@ class RestBackend(Backend):
         except ImproperlyConfigured as exc:
             return {"status": "error", "detail": str(exc)}
         return client.ping(timeout=timeout)
+
+
+_REFERENCE_KEYS = ("target", "uuid", "referrer", "count")
+
+
+def _is_reference(values: list[Any]) -> bool:
+    """Are these the fields of one well-formed `protected_by` item?"""
+    if len(values) != 4 or not all(isinstance(v, str) for v in values[:3]):
+        return False
+    count = values[3]
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        return False
+    try:
+        UUID(values[1])
+    except ValueError:
+        return False
+    return True
