@@ -82,11 +82,22 @@ class DevicesDomain:
         return {d.uuid: by_eui[d.eui] for d in devices if d.eui in by_eui}
 
     def send_command(
-        self, uuid: UUID | str, *, command: str, args: dict[str, Any] | None = None
+        self,
+        uuid: UUID | str,
+        *,
+        command: str,
+        args: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
     ) -> CommandSent:
-        """Publish a command to one device (QoS 1); Unavailable when the broker does not confirm."""
+        """Publish a command to one device (QoS 1); Unavailable when the broker does not confirm.
+
+        A retry with the same `idempotency_key` returns the first result, published once.
+        """
         return live.command_service().send(
-            eui=self.devices.get(uuid).eui, command=command, args=args
+            eui=self.devices.get(uuid).eui,
+            command=command,
+            args=args,
+            idempotency_key=idempotency_key,
         )
 
     def send_command_many(

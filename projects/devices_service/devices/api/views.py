@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from domain_services import NotFound, services
+from domain_services.devices.command_log import check_key
 from domain_services.dto import dto_to_dict
 from domain_services.integrations.rest.server.views import ResourceViewSet, validated_input
 
@@ -74,14 +75,30 @@ def device_status(request: Request, uuid: str) -> Response:
     return Response(dto_to_dict(found))
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Send the same key when retrying: the command is published once and every "
+    "retry returns the first result. 1-200 printable ASCII characters without spaces.",
+)
+
+
 @extend_schema(
-    request=s.CommandSerializer, responses={202: s.CommandSentSerializer}, summary="Send a command"
+    request=s.CommandSerializer,
+    parameters=[IDEMPOTENCY_KEY],
+    responses={202: s.CommandSentSerializer},
+    summary="Send a command",
 )
 @api_view(["POST"])
 def device_command(request: Request, uuid: str) -> Response:
+    # Everything is checked before anything is published.
     device = services.devices.devices.get(uuid)  # 400 for a malformed UUID, 404 for none
     data = validated_input(s.CommandSerializer, request.data)
+    key = request.headers.get("Idempotency-Key")
+    if key is not None:
+        check_key(key, field="Idempotency-Key")
     sent = services.devices.send_command(
-        device.uuid, command=data["command"], args=data.get("args")
+        device.uuid, command=data["command"], args=data.get("args"), idempotency_key=key
     )
     return Response(dto_to_dict(sent), status=status.HTTP_202_ACCEPTED)
