@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import queue
+import uuid
 from types import SimpleNamespace
 
+import paho.mqtt.client as paho
 import pytest
 
+from devices import live
 from domain_services import services
+from domain_services.integrations.mongodb.client import reset_client
 from domain_services.project_settings import DEV_SERVICE_TOKEN
+from domain_services.testing.mongodb import wire_client
 
 
 @pytest.fixture(autouse=True)
@@ -83,3 +89,50 @@ def api_calls():
     request_started.connect(record)
     yield seen
     request_started.disconnect(record)
+
+
+# -- live status and commands: the MongoDB wire server and Mosquitto --------------------------
+
+
+def reset_live():
+    live.status_store.cache_clear()
+    live.command_service.cache_clear()
+    reset_client()
+
+
+@pytest.fixture
+def real_components(settings, mongodb_url, mqtt_url):
+    database = f"live_{uuid.uuid4().hex[:8]}"
+    settings.MONGODB = {"URL": mongodb_url, "DATABASE": database}
+    settings.MQTT = {**settings.MQTT, "URL": mqtt_url}
+    reset_live()
+    yield
+    reset_live()
+    client = wire_client(mongodb_url)
+    client.drop_database(database)
+    client.close()
+
+
+@pytest.fixture
+def device(make_site, real_components):
+    site = make_site()
+    return services.devices.register_device(
+        eui="70B3D57ED0001234", name="Boiler", room=site.rooms[0], organization=site.organization
+    )
+
+
+@pytest.fixture
+def command_inbox(mqtt_url):
+    host, port = mqtt_url.removeprefix("mqtt://").split(":")
+    inbox: queue.Queue = queue.Queue()
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"inbox-{uuid.uuid4().hex}")
+    client.on_message = lambda c, u, message: inbox.put((message.topic, message.payload))
+    subscribed = queue.Queue()
+    client.on_subscribe = lambda *args: subscribed.put(True)
+    client.connect(host, int(port))
+    client.subscribe("devices/+/commands", qos=1)
+    client.loop_start()
+    subscribed.get(timeout=5)
+    yield inbox
+    client.loop_stop()
+    client.disconnect()

@@ -11,7 +11,8 @@ import threading
 
 import pytest
 
-from tests.test_device_live import AUTH, command_inbox, device, real_components, reset_live  # noqa: F401
+from tests.conftest import reset_live
+from tests.test_device_live import AUTH
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -3,50 +3,19 @@
 from __future__ import annotations
 
 import json
-import queue
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import paho.mqtt.client as paho
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
 from devices import live
 from domain_services import services
-from domain_services.integrations.mongodb.client import reset_client
 from domain_services.project_settings import DEV_SERVICE_TOKEN
-from domain_services.testing.mongodb import wire_client
 from domain_services.testing.network import free_port
+from tests.conftest import reset_live
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 AUTH = {"HTTP_AUTHORIZATION": f"Bearer {DEV_SERVICE_TOKEN}"}
-
-
-def reset_live():
-    live.status_store.cache_clear()
-    live.command_service.cache_clear()
-    reset_client()
-
-
-@pytest.fixture
-def real_components(settings, mongodb_url, mqtt_url):
-    database = f"live_{uuid.uuid4().hex[:8]}"
-    settings.MONGODB = {"URL": mongodb_url, "DATABASE": database}
-    settings.MQTT = {**settings.MQTT, "URL": mqtt_url}
-    reset_live()
-    yield
-    reset_live()
-    client = wire_client(mongodb_url)
-    client.drop_database(database)
-    client.close()
-
-
-@pytest.fixture
-def device(make_site, real_components):
-    site = make_site()
-    return services.devices.register_device(
-        eui="70B3D57ED0001234", name="Boiler", room=site.rooms[0], organization=site.organization
-    )
 
 
 @pytest.fixture
@@ -55,23 +24,6 @@ def reported(device):
         device.eui, timestamp=datetime.now(UTC) - timedelta(seconds=5), battery=87, firmware="2.0"
     )
     return device
-
-
-@pytest.fixture
-def command_inbox(mqtt_url):
-    host, port = mqtt_url.removeprefix("mqtt://").split(":")
-    inbox: queue.Queue = queue.Queue()
-    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"inbox-{uuid.uuid4().hex}")
-    client.on_message = lambda c, u, message: inbox.put((message.topic, message.payload))
-    subscribed = queue.Queue()
-    client.on_subscribe = lambda *args: subscribed.put(True)
-    client.connect(host, int(port))
-    client.subscribe("devices/+/commands", qos=1)
-    client.loop_start()
-    subscribed.get(timeout=5)
-    yield inbox
-    client.loop_stop()
-    client.disconnect()
 
 
 def test_status_endpoint_returns_the_stored_status(client, reported):
