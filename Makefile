@@ -3,9 +3,13 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The interpreter and tools the checks run with; tox passes its own (`make pytest BIN=...`).
+PY = $(BIN)/python
+# Bootstrap .venv first, unless another environment's BIN was given.
+VENV_DEP := $(if $(filter $(VENV)/bin,$(BIN)),venv,)
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv test pytest lint type boundaries bench demo docs clean
+.PHONY: help venv test checks pytest lint type boundaries bench demo docs clean
 
 help:
 	@echo "make demo        run users, facilities and devices services with demo data"
@@ -20,32 +24,35 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-test: venv lint type boundaries pytest
+test: checks
+
+# Everything `make test` runs once the venv is there; tox runs the same targets with its own BIN.
+checks: $(VENV_DEP) lint type boundaries docs pytest
 
 # The library's tests (tests/, the multi-process stack in tests/e2e included), the monolith
 # (contract suites local and over REST, bad-input sweep, admin), each project on its own
 # settings, and the core again on SQLite when DATABASE_URL is PostgreSQL, so both are proven.
 PROJECTS := projects/monolith projects/users_service projects/facilities_service projects/devices_service
 
-pytest: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+pytest: $(VENV_DEP)
+	$(PY) -m pytest $(PYTEST_ARGS)
 	@for project in $(PROJECTS); do \
 	  echo "== $$project"; \
-	  (cd $$project && ../../$(BIN)/python -m pytest -q) || exit 1; \
+	  (cd $$project && $(abspath $(PY)) -m pytest -q) || exit 1; \
 	done
 	@if [ -n "$$DATABASE_URL" ]; then \
 	  echo "== core tests on SQLite"; \
-	  env -u DATABASE_URL $(BIN)/python -m pytest -q tests/core; \
+	  env -u DATABASE_URL $(PY) -m pytest -q tests/core; \
 	fi
 
-lint: venv
+lint: $(VENV_DEP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-type: venv
+type: $(VENV_DEP)
 	$(BIN)/mypy domain_services
 
-boundaries: venv
+boundaries: $(VENV_DEP)
 	$(BIN)/lint-imports
 
 bench: venv
@@ -54,8 +61,8 @@ bench: venv
 demo: venv
 	$(BIN)/python integrations/demo/run.py $(DEMO_ARGS)
 
-docs: venv
-	$(BIN)/mkdocs build --strict
+docs: $(VENV_DEP)
+	$(BIN)/mkdocs build --strict --site-dir $(abspath build/site)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info .demo
