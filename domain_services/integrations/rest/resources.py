@@ -69,15 +69,15 @@ class ResourceClient(Generic[D]):
     ) -> Page[D]:
         """One page of objects matching `filters` (a list value means "any of")."""
         params: builtins.list[tuple[str, str]] = [
-            ("page", _param("page", page)),
-            ("page_size", _param("page_size", page_size)),
+            ("page", query_value("page", page)),
+            ("page_size", query_value("page_size", page_size)),
         ]
         if ordering is not None:
             keys = [ordering] if isinstance(ordering, str) else list(ordering)
-            params.append(("ordering", ",".join(_param("ordering", k) for k in keys)))
+            params.append(("ordering", ",".join(query_value("ordering", k) for k in keys)))
         for name, value in (filters or {}).items():
             if isinstance(value, list | tuple | set | frozenset):
-                values = [_param(name, v) for v in value]
+                values = [query_value(name, v) for v in value]
                 if not values:
                     # "Any of nothing" matches nothing; the server would read "" as a value.
                     return self._empty_page(page, page_size)
@@ -85,7 +85,7 @@ class ResourceClient(Generic[D]):
                 # know which fields are text, where a comma is data.
                 params.extend((name, v) for v in values)
             else:
-                params.append((name, _param(name, value)))
+                params.append((name, query_value(name, value)))
         body = self.client.request("GET", self._collection, params=params)
         return page_from_body(self.dto, body, self.client, self._collection)
 
@@ -112,7 +112,7 @@ class ResourceClient(Generic[D]):
         return Page(items=(), total=0, page=page, page_size=page_size)
 
 
-def _param(name: str, value: Any) -> str:
+def query_value(name: str, value: Any) -> str:
     """A query-string value: booleans as true/false, UUIDs and dates as their strings."""
     if isinstance(value, bool):
         return "true" if value else "false"
