@@ -8,7 +8,7 @@ DOMAIN_SERVICES = {
         "CLIENT": "domain_services.interfaces.facilities.client.FacilitiesClient",  # default
         "REFERS_TO": ["users.Organization"],      # our models it refers to (PROTECT checks)
         "REQUIRED": True,                         # False: /health stays ok when it is down
-        "OPTIONS": {"CONNECT_TIMEOUT": 2, "READ_TIMEOUT": 10, "RETRIES": 2, "BACKOFF": 0.2},
+        "OPTIONS": {"DEADLINE": 5, "RETRIES": 2, "CIRCUIT_FAILURES": 5, "CIRCUIT_COOLDOWN": 5},
     },
 }
 """
@@ -38,6 +38,9 @@ _OPTIONS: dict[str, tuple[str, Any, type | tuple[type, ...], bool]] = {
     "RETRIES": ("retries", 2, int, False),
     "BACKOFF": ("backoff", 0.2, (int, float), False),
     "POOL_SIZE": ("pool_size", 10, int, True),
+    "DEADLINE": ("deadline", 5.0, (int, float), True),
+    "CIRCUIT_FAILURES": ("circuit_failures", 5, int, True),
+    "CIRCUIT_COOLDOWN": ("circuit_cooldown", 5.0, (int, float), True),
 }
 
 
@@ -184,7 +187,8 @@ class RestBackend(Backend):
     def ping(self, *, timeout: float = 2.0) -> dict[str, Any]:
         """Is the remote service up? `GET <URL>/health?shallow=1` once, with a short timeout."""
         try:
-            client = RestClient(self.domain, self.url(), token=None)
+            # Configured like the domain's client, so it reports that client's circuit.
+            client = RestClient(self.domain, self.url(), token=None, **self.options())
         except ImproperlyConfigured as exc:
             return {"status": "error", "detail": str(exc)}
         return client.ping(timeout=timeout)

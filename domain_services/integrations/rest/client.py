@@ -1,10 +1,12 @@
 """`RestClient`: how one service calls another over HTTP.
 
-One pooled `requests.Session` per process and base URL (made again in a forked child), connect
-and read timeouts on every call, retries with exponential backoff for idempotent calls only, the
-service token as `Authorization: Bearer`, the current `X-Request-ID`, and error responses mapped
-back to the library's errors. A remote service that cannot be reached is an `Unavailable` naming
-the domain and URL: never a hang, never a silent `None`.
+One pooled `requests.Session` per process and base URL (made again in a forked child); an
+overall deadline on every call, which also bounds each attempt's connect and read timeouts;
+retries with exponential backoff for idempotent calls only, never past the deadline; a circuit
+breaker per remote domain, so a peer that keeps failing costs no waiting until its cool-down is
+over; the service token as `Authorization: Bearer`, the current `X-Request-ID`, and error
+responses mapped back to the library's errors. A remote service that cannot be reached is an
+`Unavailable` naming the domain and URL: never a hang, never a silent `None`.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import logging
-import os
-import threading
+import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.util import Timeout
 
 from domain_services.dto import dto_from_dict, to_json
 from domain_services.errors import (
@@ -33,6 +35,14 @@ from domain_services.errors import (
     ValidationFailed,
 )
 from domain_services.integrations.rest.request_id import HEADER, current_request_id, new_request_id
+from domain_services.integrations.rest.resilience import (
+    CLOSED,
+    Admission,
+    CircuitBreaker,
+    Deadline,
+    PerProcess,
+    breakers,
+)
 from domain_services.service import Page
 
 D = TypeVar("D")
@@ -55,47 +65,15 @@ _STATUS_ERRORS: dict[int, type[DomainError]] = {
 }
 
 
-class _SessionPool:
-    """One `requests.Session` per base URL in this process; forgotten in a forked child.
+def _new_session(key: tuple[str, int]) -> requests.Session:
+    """A session for one base URL: a urllib3 pool of `pool_size` connections, thread-safe.
 
-    A session's connection pool is thread-safe (urllib3); what is not is its cookie jar, which
-    service calls never need, so cookies are refused outright.
+    What a `requests.Session` has that is not thread-safe is its cookie jar, which service calls
+    never need, so cookies are refused outright.
     """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._sessions: dict[tuple[str, int], requests.Session] = {}
-        self._pid = os.getpid()
-
-    def get(self, base_url: str, pool_size: int) -> requests.Session:
-        key = (base_url, pool_size)
-        session = self._sessions.get(key)
-        if session is not None and self._pid == os.getpid():
-            return session
-        with self._lock:
-            if self._pid != os.getpid():
-                self._forget()
-            session = self._sessions.get(key)
-            if session is None:
-                session = self._sessions[key] = _new_session(pool_size)
-            return session
-
-    def clear(self) -> None:
-        """Close every session (tests, and shutting a worker down cleanly)."""
-        with self._lock:
-            for session in self._sessions.values():
-                session.close()
-            self._sessions.clear()
-
-    def _forget(self) -> None:
-        # Sockets inherited through fork() are shared with the parent: never reuse them.
-        self._sessions = {}
-        self._pid = os.getpid()
-
-
-def _new_session(pool_size: int) -> requests.Session:
+    _, pool_size = key
     session = requests.Session()
-    # Retries are ours (idempotent calls only), so urllib3 must not retry behind our back.
+    # Retries are ours (idempotent calls only, within the deadline): urllib3 must not retry.
     adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -105,9 +83,10 @@ def _new_session(pool_size: int) -> requests.Session:
     return session
 
 
-sessions = _SessionPool()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=sessions._forget)
+sessions: PerProcess[tuple[str, int], requests.Session] = PerProcess(
+    _new_session, close=requests.Session.close
+)
+"""The pooled sessions of this process, one per (base URL, pool size)."""
 
 
 class RestClient:
@@ -128,6 +107,9 @@ class RestClient:
         retries: int = 2,
         backoff: float = 0.2,
         pool_size: int = 10,
+        deadline: float = 5,
+        circuit_failures: int = 5,
+        circuit_cooldown: float = 5,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -140,6 +122,9 @@ class RestClient:
         self.retries = retries
         self.backoff = backoff
         self.pool_size = pool_size
+        self.deadline = deadline
+        self.circuit_failures = circuit_failures
+        self.circuit_cooldown = circuit_cooldown
         self._headers = {"Accept": "application/json"}
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
@@ -150,7 +135,14 @@ class RestClient:
     @property
     def session(self) -> requests.Session:
         """The pooled session this process uses for this base URL."""
-        return sessions.get(self.base_url, self.pool_size)
+        return sessions.get((self.base_url, self.pool_size))
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        """The circuit breaker this process keeps for this domain at this base URL."""
+        return breakers.get(
+            (self.domain, self.base_url, self.circuit_failures, self.circuit_cooldown)
+        )
 
     def url(self, path: str) -> str:
         """The absolute URL of `path`."""
@@ -166,12 +158,16 @@ class RestClient:
         idempotent: bool | None = None,
         timeout: tuple[float, float] | None = None,
         retries: int | None = None,
+        deadline: float | None = None,
+        circuit: bool = True,
     ) -> Any:
         """Send one call and return its decoded JSON body (None for an empty one).
 
         Raises the library error the response stands for, and `Unavailable` when the service
-        cannot be reached in time. Idempotent calls (GET, HEAD, PUT, DELETE, OPTIONS unless told
-        otherwise) are retried on connection errors, timeouts and 502/503/504.
+        cannot be reached within the call's deadline or its circuit is open. Idempotent calls
+        (GET, HEAD, PUT, DELETE, OPTIONS unless told otherwise) are retried on connection
+        errors, timeouts and 502/503/504 while the deadline leaves time. `circuit=False` sends
+        the call even while the circuit is open and leaves the breaker as it is (health probes).
         """
         method = method.upper()
         if idempotent is None:
@@ -187,27 +183,59 @@ class RestClient:
             except (TypeError, ValueError) as exc:
                 raise ValidationFailed({"__all__": [str(exc)]}) from None
             headers["Content-Type"] = "application/json"
-        timeouts = timeout or (self.connect_timeout, self.read_timeout)
+        connect, read = timeout or (self.connect_timeout, self.read_timeout)
+        budget = Deadline(self.deadline if deadline is None else deadline)
+        breaker = self.breaker if circuit else None
         session = self.session
+        admission = Admission.CALL
+        failure: DomainError | None = None  # why the previous attempt failed
         for attempt in range(1, attempts + 1):
+            limits = budget.timeout(connect, read)
+            if limits is None:  # a pause overslept the deadline, or there was none to spend
+                raise failure or self._unreachable(method, url, None, None, budget)
+            if breaker is not None:
+                admission = breaker.admit()
+                if admission is Admission.REFUSED:
+                    raise self._circuit_open(method, url, breaker)
             start = time.perf_counter()
             try:
                 response = session.request(
-                    method, url, params=params, data=body, headers=headers, timeout=timeouts
+                    method,
+                    url,
+                    params=params,
+                    data=body,
+                    headers=headers,
+                    # The adapter takes a urllib3 Timeout as it is (its docstring says so).
+                    timeout=limits,  # type: ignore[arg-type]
                 )
             except requests.RequestException as exc:
-                failure = self._unreachable(method, url, exc, timeouts)
-                self._log_failure(method, url, headers, start, attempt, attempts, str(exc))
-                if attempt < attempts:
-                    self._sleep(attempt)
-                    continue
-                raise failure from exc
-            status = response.status_code
-            if status in RETRY_STATUSES and attempt < attempts:
-                self._log_failure(method, url, headers, start, attempt, attempts, str(status))
-                response.close()
-                self._sleep(attempt)
+                if breaker is not None:
+                    breaker.failed(admission)
+                pause = self._pause(attempt, attempts, budget, breaker)
+                self._log_failure(method, url, headers, start, attempt, pause, str(exc))
+                failure = self._unreachable(method, url, exc, limits, budget)
+                if pause is None:
+                    raise failure from exc
+                time.sleep(pause)
                 continue
+            except BaseException:
+                if breaker is not None:  # interrupted: no verdict on the peer
+                    breaker.abandoned(admission)
+                raise
+            status = response.status_code
+            if breaker is not None:
+                if status >= 500:
+                    breaker.failed(admission)
+                else:  # any answer below 500, a 4xx included, shows the peer is there
+                    breaker.succeeded(admission)
+            if status in RETRY_STATUSES:
+                pause = self._pause(attempt, attempts, budget, breaker)
+                if pause is not None:
+                    self._log_failure(method, url, headers, start, attempt, pause, str(status))
+                    failure = self._error(method, url, status, response.content)
+                    response.close()
+                    time.sleep(pause)
+                    continue
             logger.debug(
                 "%s %s -> %s in %.1fms",
                 method,
@@ -245,40 +273,86 @@ class RestClient:
         return dto_from_dict(dto, self.request(method, path, json=json, idempotent=idempotent))
 
     def ping(self, *, timeout: float = 2.0) -> dict[str, Any]:
-        """`GET /health?shallow=1` once, without retries: `{"status": "ok"|"error", ...}`."""
+        """`GET /health?shallow=1` once, without retries: `{"status": "ok"|"error", ...}`.
+
+        The ping is sent even while the circuit is open, so that health shows a recovery as
+        soon as it happens; the circuit's state is reported when it is not closed.
+        """
         start = time.perf_counter()
+        result: dict[str, Any]
         try:
             self.request(
-                "GET", "/health", params={"shallow": "1"}, timeout=(timeout, timeout), retries=0
+                "GET",
+                "/health",
+                params={"shallow": "1"},
+                timeout=(timeout, timeout),
+                retries=0,
+                deadline=timeout,
+                circuit=False,
             )
         except DomainError as exc:
-            return {"status": "error", "url": self.base_url, "detail": exc.message}
-        return {
-            "status": "ok",
-            "url": self.base_url,
-            "latency_ms": round((time.perf_counter() - start) * 1000, 1),
-        }
+            result = {"status": "error", "url": self.base_url, "detail": exc.message}
+        else:
+            result = {
+                "status": "ok",
+                "url": self.base_url,
+                "latency_ms": round((time.perf_counter() - start) * 1000, 1),
+            }
+        state = self.breaker.state
+        if state != CLOSED:
+            result["circuit"] = state
+        return result
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _sleep(self, attempt: int) -> None:
-        time.sleep(min(MAX_BACKOFF, self.backoff * 2 ** (attempt - 1)))
+    def _pause(
+        self, attempt: int, attempts: int, budget: Deadline, breaker: CircuitBreaker | None
+    ) -> float | None:
+        """After a failed attempt: the pause before the next one, or None if none may go."""
+        if attempt >= attempts:
+            return None
+        pause = min(MAX_BACKOFF, self.backoff * 2 ** (attempt - 1))
+        if not budget.allows_pause(pause):
+            return None  # the next attempt would start past the deadline
+        if breaker is not None and breaker.state != CLOSED:
+            return None  # this failure opened the circuit: it is the answer
+        return pause
 
     def _unreachable(
-        self, method: str, url: str, exc: requests.RequestException, timeouts: tuple[float, float]
+        self,
+        method: str,
+        url: str,
+        exc: requests.RequestException | None,
+        limits: Timeout | None,
+        budget: Deadline,
     ) -> Unavailable:
-        if isinstance(exc, requests.ConnectTimeout):
-            reason = f"no connection within {timeouts[0]}s"
-        elif isinstance(exc, requests.Timeout):
-            reason = f"no answer within {timeouts[1]}s"
+        if isinstance(exc, requests.ConnectTimeout) and limits is not None:
+            reason = f"no connection within {_seconds(limits.connect_timeout)}"
+        elif isinstance(exc, requests.Timeout) and limits is not None:
+            reason = f"no answer within {_seconds(limits.read_timeout)}"
         elif isinstance(exc, requests.ConnectionError):
             reason = f"connection failed ({type(_root_cause(exc)).__name__})"
+        elif exc is None:
+            reason = "not sent"
         else:
             reason = f"{type(exc).__name__}: {exc}"
+        if not budget.remaining():
+            reason += f" (the call's {_seconds(budget.seconds)} deadline is spent)"
         return Unavailable(
             f"{self.domain} service at {url} is unavailable: {method} {reason}.",
             domain=self.domain,
             url=url,
+        )
+
+    def _circuit_open(self, method: str, url: str, breaker: CircuitBreaker) -> Unavailable:
+        wait = breaker.retry_in()
+        return Unavailable(
+            f"{self.domain} service at {url} is unavailable: its circuit is open after "
+            f"{breaker.failures} consecutive failures, so {method} was not sent; the next "
+            f"trial call goes in {wait:.1f}s.",
+            domain=self.domain,
+            url=url,
+            retry_after=max(1, math.ceil(wait)),
         )
 
     def _log_failure(
@@ -288,17 +362,17 @@ class RestClient:
         headers: Mapping[str, str],
         start: float,
         attempt: int,
-        attempts: int,
+        pause: float | None,
         reason: str,
     ) -> None:
         logger.log(
-            logging.WARNING if attempt < attempts else logging.INFO,
-            "%s %s failed after %.1fms (attempt %d of %d): %s",
+            logging.INFO if pause is None else logging.WARNING,
+            "%s %s failed after %.1fms (attempt %d, %s): %s",
             method,
             url,
             (time.perf_counter() - start) * 1000,
             attempt,
-            attempts,
+            "the last" if pause is None else f"retried in {pause:.2f}s",
             reason,
             extra={"request_id": headers[HEADER]},
         )
@@ -398,6 +472,10 @@ def _json_default(value: Any) -> Any:
     if converted is value:
         raise TypeError(f"{type(value).__name__} cannot be sent as JSON.")
     return converted
+
+
+def _seconds(value: Any) -> str:
+    return f"{value:.3g}s" if isinstance(value, int | float) else f"{value}s"
 
 
 def _root_cause(exc: BaseException) -> BaseException:
