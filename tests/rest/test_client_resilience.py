@@ -272,7 +272,7 @@ def test_after_consecutive_5xx_the_circuit_opens_and_calls_fail_without_reaching
     took, error = elapsed(lambda: failing.request("GET", "products/"))
     assert isinstance(error, Unavailable)
     assert stub.count("GET") == 3  # the fourth call never reached the server
-    assert took < 0.05
+    assert took < 0.1  # refused on the spot
     assert f"catalog service at {stub.url}/api/v1/products/ is unavailable" in str(error)
     assert "circuit is open" in str(error)
     assert error.context["domain"] == "catalog" and error.context["retry_after"] >= 1

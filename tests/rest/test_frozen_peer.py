@@ -135,7 +135,7 @@ def test_a_frozen_peer_is_unavailable_within_the_configured_deadline_across_retr
     assert isinstance(error, Unavailable)
     assert error.context["domain"] == "catalog"
     assert "catalog service at" in str(error) and "1s deadline is spent" in str(error)
-    assert 1 <= took < 1 + MARGIN
+    assert 0.9 <= took < 1 + MARGIN
 
 
 def test_once_the_circuit_opens_a_frozen_peer_costs_milliseconds(peer, catalog_at):
@@ -147,7 +147,7 @@ def test_once_the_circuit_opens_a_frozen_peer_costs_milliseconds(peer, catalog_a
         assert isinstance(error, Unavailable) and took >= 0.5
     took, error = timed(lambda: services.catalog.products.get(uuid.uuid4()))
     assert isinstance(error, Unavailable)
-    assert took < 0.05
+    assert took < 0.1  # no network, no waiting: the deadline would be 0.5 s or more
     assert "catalog service at" in str(error) and "circuit is open" in str(error)
 
 
