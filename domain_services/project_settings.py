@@ -11,7 +11,15 @@ A project's `config/settings.py` stays a page long:
 Everything comes from environment variables with development defaults: `DATABASE_URL`
 (a SQLite file beside the project otherwise), `SECRET_KEY`, `DEBUG`, `ALLOWED_HOSTS`,
 `<DOMAIN>_SERVICE_URL` / `<DOMAIN>_SERVICE_TOKEN` for remote domains, `SERVICE_TOKEN` for the
-token this service accepts from the others.
+tokens this service accepts from the others (`"new,old"` while one is rotated), and the HTTPS
+settings (`SECURE_SSL_REDIRECT`, `SECURE_HSTS_SECONDS`, secure cookies, ...).
+
+The development defaults hold only while `DEBUG` is on. With `DEBUG` off, a missing or
+development `SECRET_KEY`, `SERVICE_TOKEN` or `<DOMAIN>_SERVICE_TOKEN` is an
+`ImproperlyConfigured` naming the variable, so the service does not start (under gunicorn too,
+which runs no system checks), and HTTPS redirects, HSTS and secure cookies are on unless the
+environment turns them off: `manage.py check --deploy` is clean with the environment of
+docs/deployment.md.
 """
 
 from __future__ import annotations
@@ -28,13 +36,22 @@ from domain_services.integrations.rest.defaults import (
     REST_APPS,
     rest_framework_settings,
 )
+from domain_services.integrations.rest.tokens import (
+    DEVELOPMENT_TOKEN,
+    is_development_token,
+    split_tokens,
+)
 
 DEV_SECRET = "dev-only-insecure-secret-key"
-DEV_SERVICE_TOKEN = "dev-service-token"
+DEV_SERVICE_TOKEN = DEVELOPMENT_TOKEN
+GENERATE_TOKEN = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+# A year, the value browsers' preload lists ask for.
+HSTS_SECONDS = 31_536_000
 
 
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
+def env_bool(name: str, default: bool, environ: Mapping[str, str] | None = None) -> bool:
+    """The boolean environment variable `name` (`1/true/yes/on`, `0/false/no/off`)."""
+    value = (os.environ if environ is None else environ).get(name)
     if value is None:
         return default
     if value.lower() in ("1", "true", "yes", "on"):
@@ -42,6 +59,32 @@ def env_bool(name: str, default: bool) -> bool:
     if value.lower() in ("0", "false", "no", "off", ""):
         return False
     raise ImproperlyConfigured(f"Environment variable {name}={value!r} is not a boolean.")
+
+
+def env_debug(environ: Mapping[str, str] | None = None) -> bool:
+    """`DEBUG` from the environment: on unless turned off."""
+    return env_bool("DEBUG", True, environ)
+
+
+def env_int(name: str, default: int) -> int:
+    """The non-negative integer environment variable `name`."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={value!r} is not a whole number of 0 or more."
+        )
+    return number
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """The comma-separated environment variable `name`, blanks dropped."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 def database_settings(base_dir: Path, name: str) -> dict[str, Any]:
@@ -108,7 +151,7 @@ def remote_domain(
     entry: dict[str, Any] = {
         "BACKEND": "rest",
         "URL": os.environ.get(f"{upper}_SERVICE_URL", f"http://127.0.0.1:{default_port}"),
-        "TOKEN": os.environ.get(f"{upper}_SERVICE_TOKEN", DEV_SERVICE_TOKEN),
+        "TOKEN": sent_token(domain),
     }
     if refers_to:
         entry["REFERS_TO"] = list(refers_to)
@@ -117,18 +160,120 @@ def remote_domain(
     return entry
 
 
+def sent_token(domain: str) -> str:
+    """The token sent to `domain`: `<DOMAIN>_SERVICE_TOKEN`; the development one only in DEBUG."""
+    env = f"{domain.upper()}_SERVICE_TOKEN"
+    token = os.environ.get(env, "")
+    if env_debug():
+        return token or DEV_SERVICE_TOKEN
+    if not token or is_development_token(token):
+        raise ImproperlyConfigured(
+            f"{env} must be set to a token the {domain} service accepts (one of its "
+            f"SERVICE_TOKEN) when DEBUG is off; "
+            + ("it is the public development token." if token else "it is not set.")
+        )
+    return token
+
+
+def accepted_tokens(debug: bool) -> list[str]:
+    """The tokens this service accepts: `SERVICE_TOKEN`, comma-separated while rotating."""
+    tokens = split_tokens(os.environ.get("SERVICE_TOKEN", ""))
+    if debug:
+        return tokens or [DEV_SERVICE_TOKEN]
+    if not tokens or any(map(is_development_token, tokens)):
+        raise ImproperlyConfigured(
+            "SERVICE_TOKEN must be set to this service's secret token(s), comma-separated, "
+            "when DEBUG is off; "
+            + ("it holds the public development token" if tokens else "it is not set")
+            + f". Generate one with {GENERATE_TOKEN}."
+        )
+    return tokens
+
+
+def https_settings(debug: bool) -> dict[str, Any]:
+    """HTTPS redirect, HSTS, secure cookies and the proxy header, from the environment.
+
+    Outside `DEBUG` each is on unless its variable turns it off, so `check --deploy` is clean.
+    """
+    production = not debug
+    hsts = env_int("SECURE_HSTS_SECONDS", HSTS_SECONDS if production else 0)
+    return {
+        "SECURE_SSL_REDIRECT": env_bool("SECURE_SSL_REDIRECT", production),
+        # Load balancers and orchestrators probe /health over plain HTTP.
+        "SECURE_REDIRECT_EXEMPT": [r"^health$"],
+        "SECURE_HSTS_SECONDS": hsts,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", bool(hsts)),
+        "SECURE_HSTS_PRELOAD": env_bool("SECURE_HSTS_PRELOAD", bool(hsts)),
+        "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
+        "CSRF_COOKIE_SECURE": env_bool("CSRF_COOKIE_SECURE", production),
+        "SECURE_PROXY_SSL_HEADER": proxy_ssl_header(),
+        "CSRF_TRUSTED_ORIGINS": env_list("CSRF_TRUSTED_ORIGINS"),
+    }
+
+
+def proxy_ssl_header() -> tuple[str, str] | None:
+    """`SECURE_PROXY_SSL_HEADER` from `SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto[=https]`.
+
+    Set it only behind a proxy that terminates TLS and overwrites that header: otherwise a
+    client could claim HTTPS by sending it.
+    """
+    value = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+    if not value:
+        return None
+    header, _, expected = value.partition("=")
+    name = header.strip().upper().replace("-", "_")
+    if not name or not name.replace("_", "").isalnum():
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER={value!r} must look like 'X-Forwarded-Proto' or "
+            "'X-Forwarded-Proto=https'."
+        )
+    return (f"HTTP_{name}", expected.strip() or "https")
+
+
+def static_files_settings(base_dir: Path, debug: bool) -> dict[str, Any]:
+    """Static files served by WhiteNoise from `STATIC_ROOT` (filled by `collectstatic`; the
+    `STATIC_ROOT` variable, else `staticfiles/` beside the project).
+
+    Outside `DEBUG`, hashed and compressed files served with far-future cache headers; in
+    `DEBUG`, found in the apps as they change, `collectstatic` not needed.
+    """
+    backend = (
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if debug
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+    return {
+        "STATIC_URL": "static/",
+        "STATIC_ROOT": Path(os.environ.get("STATIC_ROOT") or base_dir / "staticfiles"),
+        "STORAGES": {
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": backend},
+        },
+        # Decided by the environment, not by pytest-django turning DEBUG off in tests.
+        "WHITENOISE_AUTOREFRESH": debug,
+        "WHITENOISE_USE_FINDERS": debug,
+    }
+
+
 def service_settings(
     *,
     app: str,
     base_dir: Path,
     domains: Mapping[str, Mapping[str, Any]],
     extra_apps: Sequence[str] = (),
+    service: str | None = None,
 ) -> dict[str, Any]:
-    """The settings of a project that owns the domain `app` and reaches `domains`."""
-    debug = env_bool("DEBUG", True)
+    """The settings of a project that owns the domain `app` and reaches `domains`.
+
+    `service` (default `app`) names this service among those on one host: its session and
+    CSRF cookies are `<service>_sessionid` and `<service>_csrftoken`, so signing in to one
+    service's admin does not sign you out of another's (browsers share cookies across ports).
+    """
+    debug = env_debug()
     secret = os.environ.get("SECRET_KEY", DEV_SECRET)
     if secret == DEV_SECRET and not debug:
         raise ImproperlyConfigured("SECRET_KEY must be set in the environment when DEBUG is off.")
+    name = service or app
     return {
         "BASE_DIR": base_dir,
         "SECRET_KEY": secret,
@@ -151,6 +296,8 @@ def service_settings(
         "MIDDLEWARE": [
             REQUEST_ID_MIDDLEWARE,
             "django.middleware.security.SecurityMiddleware",
+            # Right after the security middleware: static files skip everything below.
+            "whitenoise.middleware.WhiteNoiseMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.common.CommonMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
@@ -179,14 +326,12 @@ def service_settings(
         "USE_TZ": True,
         "TIME_ZONE": "UTC",
         "LANGUAGE_CODE": "en-us",
-        "STATIC_URL": "static/",
-        "STATIC_ROOT": base_dir / "staticfiles",
-        "DOMAIN_SERVICES": {name: dict(config) for name, config in domains.items()},
-        "DOMAIN_SERVICES_API": {
-            "SERVICE_TOKENS": {
-                "services": os.environ.get("SERVICE_TOKEN", DEV_SERVICE_TOKEN),
-            }
-        },
+        **static_files_settings(base_dir, debug),
+        **https_settings(debug),
+        "SESSION_COOKIE_NAME": f"{name}_sessionid",
+        "CSRF_COOKIE_NAME": f"{name}_csrftoken",
+        "DOMAIN_SERVICES": {domain: dict(config) for domain, config in domains.items()},
+        "DOMAIN_SERVICES_API": {"SERVICE_TOKENS": {"services": accepted_tokens(debug)}},
         **rest_framework_settings(title=f"{app} service API"),
         "LOGGING": {
             "version": 1,

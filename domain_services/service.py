@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, router, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from domain_services import events
 from domain_services.errors import Conflict, NotFound, ValidationFailed, messages_by_field
+from domain_services.interfaces.declaration import ResourceSpec
+from domain_services.page import Page
 from domain_services.reference_policies import (
     DeletionPlan,
     deletion_plan,
@@ -34,28 +34,6 @@ M = TypeVar("M", bound=models.Model)
 D = TypeVar("D")
 
 READ_ONLY = frozenset({"uuid", "created_at", "updated_at"})
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[D]):
-    """One page of a list: its items and where it sits in the whole."""
-
-    items: tuple[D, ...]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.page_size))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_page(self) -> int | None:
-        return self.page + 1 if self.has_next else None
 
 
 class BaseService:
@@ -72,20 +50,41 @@ class BaseService:
 class ModelService(BaseService, Generic[M, D]):
     """Standard operations on one model, returning DTOs of type `dto`.
 
-    Subclasses set `model` and `dto`. Each DTO field is read from the model field of the same
-    name, or from the lookup `dto_sources` gives (`{"building": "floor__building__uuid"}`); a
-    ForeignKey inside the domain is carried as the related object's UUID. Override `to_dto` for
-    anything else (it then runs per object instead of the faster column path).
+    Subclasses set `model` and either `declaration` (a resource of the domain's interface,
+    `Facilities.rooms`, from which the DTO, domain, filters, orderings, search fields and page
+    limits come) or `dto` and those settings themselves. Each DTO field is read from the model
+    field of the same name, or from the lookup `dto_sources` gives
+    (`{"building": "floor__building__uuid"}`); a ForeignKey inside the domain is carried as the
+    related object's UUID. Override `to_dto` for anything else (it then runs per object instead
+    of the faster column path).
     """
 
     model: ClassVar[type[Any]]
     dto: ClassVar[type[Any]]
+    declaration: ClassVar[ResourceSpec[Any] | None] = None
     filter_fields: ClassVar[Collection[str]] = ()
     ordering_fields: ClassVar[Collection[str]] = ()
+    search_fields: ClassVar[Collection[str]] = ()
     default_ordering: ClassVar[Sequence[str]] = ("pk",)
     dto_sources: ClassVar[Mapping[str, str]] = {}
+    default_page_size: ClassVar[int] = 50
     max_page_size: ClassVar[int] = 500
     writable_fields: ClassVar[Collection[str] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        spec = cls.__dict__.get("declaration")
+        if spec is None:
+            return
+        # Declared once, in the interface: everything the service needs to know comes from it.
+        cls.dto = spec.dto
+        cls.filter_fields = tuple(spec.filters)
+        cls.ordering_fields = spec.ordering
+        cls.search_fields = spec.search
+        cls.default_page_size = spec.page_size
+        cls.max_page_size = spec.max_page_size
+        if spec.interface is not None and not cls.__dict__.get("domain"):
+            cls.domain = spec.interface.domain
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -114,9 +113,13 @@ class ModelService(BaseService, Generic[M, D]):
         filters: Mapping[str, Any] | None = None,
         ordering: Sequence[str] | str | None = None,
         page: int = 1,
-        page_size: int = 50,
+        page_size: int | None = None,
+        search: str | None = None,
     ) -> Page[D]:
-        """One page of objects matching `filters` (equality; a list value means "any of")."""
+        """One page of objects matching `filters` (equality; a list value means "any of") and
+        `search` (text any of `search_fields` contains, ignoring case)."""
+        if page_size is None:
+            page_size = self.default_page_size
         if isinstance(page, bool) or not isinstance(page, int) or page < 1:
             raise ValidationFailed.for_field("page", "Must be a whole number >= 1.")
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
@@ -124,6 +127,8 @@ class ModelService(BaseService, Generic[M, D]):
         if page_size > self.max_page_size:
             raise ValidationFailed.for_field("page_size", f"Must be at most {self.max_page_size}.")
         queryset = self.get_queryset().filter(**self._filter_lookups(filters or {}))
+        if search:
+            queryset = queryset.filter(self._search(search))
         queryset = queryset.order_by(*self._ordering(ordering))
         total = queryset.count()
         start = (page - 1) * page_size
@@ -403,6 +408,18 @@ class ModelService(BaseService, Generic[M, D]):
                     parse_uuid(value, field=name) if is_uuid and value is not None else value
                 )
         return lookups
+
+    def _search(self, text: object) -> Q:
+        if not isinstance(text, str) or len(text) > 200:
+            raise ValidationFailed.for_field("search", "Must be text of at most 200 characters.")
+        if not self.search_fields:
+            raise ValidationFailed.for_field("search", f"{self._label()} cannot be searched.")
+        query = Q()
+        for name in self.search_fields:
+            field = self.model._meta.get_field(name)
+            column = f"{name}__uuid" if field.is_relation else name
+            query |= Q(**{f"{self.dto_sources.get(name, column)}__icontains": text})
+        return query
 
     def _ordering(self, ordering: Sequence[str] | str | None) -> builtins.list[str]:
         if ordering is None:

@@ -120,8 +120,10 @@ class ResourceSpec(Generic[D]):
         self._check()
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-        self.path = self.path or name.replace("_", "-")
+        # Only the interface names it; `declaration = Facilities.rooms` on a service must not.
+        if not self.name and issubclass(owner, Interface):
+            self.name = name
+            self.path = self.path or name.replace("_", "-")
 
     @overload
     def __get__(self, obj: None, owner: Any) -> ResourceSpec[D]: ...

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
 
-from domain_services.service import Page
+from domain_services.page import Page
 
 D = TypeVar("D")
 
@@ -29,7 +29,8 @@ class Resource(Protocol[D]):
         filters: Mapping[str, Any] | None = None,
         ordering: Sequence[str] | str | None = None,
         page: int = 1,
-        page_size: int = 50,
+        page_size: int | None = None,
+        search: str | None = None,
     ) -> Page[D]: ...
 
     def create(self, **fields: Any) -> D: ...

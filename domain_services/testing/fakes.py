@@ -19,7 +19,7 @@ from uuid import UUID
 from domain_services.errors import NotFound, ValidationFailed
 from domain_services.interfaces.facilities import BuildingDTO, FloorDTO, RoomDTO
 from domain_services.interfaces.users import OrganizationDTO, PersonDTO
-from domain_services.service import Page
+from domain_services.page import Page
 from domain_services.uuids import parse_uuid, parse_uuids
 
 D = TypeVar("D")

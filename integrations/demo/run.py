@@ -4,18 +4,22 @@ consumer and the device fleet simulator, each as its own process, with demo data
 
     python integrations/demo/run.py            # what `make demo` runs; Ctrl-C stops everything
 
-Steps: migrate and seed each project's own database; start MongoDB (an `nx-27017` server with
-its data under the data folder, unless MONGODB_URL is set) and Mosquitto (the `mosquitto` binary
-on a free port with the project's config made local and anonymous, unless MQTT_URL is set);
-create the MongoDB indexes; start the three services, the consumer and the simulator; wait until
+Steps: migrate and seed each project's own database and collect its static files; start
+MongoDB (an `nx-27017` server with its data under the data folder, unless MONGODB_URL is set)
+and Mosquitto (the `mosquitto` binary on a free port with the project's config made local and
+anonymous, unless MQTT_URL is set); create the MongoDB indexes; start the three services (each
+served by gunicorn, static files by WhiteNoise), the consumer and the simulator; wait until
 every `/health` answers 200; print the URLs. Running it again reuses the databases and data.
 
 Databases: <PROJECT>_DATABASE_URL (USERS_, FACILITIES_, DEVICES_) for one project; otherwise
 DATABASE_URL names a server on which each project gets its own database `<name>_<project>`;
 otherwise each project's SQLite file beside it. PostgreSQL databases are created if missing.
 MONGODB_URL and MQTT_URL replace the local MongoDB and broker; SERVICE_TOKEN the development
-token the services accept from each other. Every process's output is printed with its name and
-written to <data-dir>/logs/. Ctrl-C or SIGTERM stops every process and exits 0. See docs/demo.md.
+token the services accept from each other. With DEBUG=0 the services run with their production
+settings over plain HTTP on 127.0.0.1: a SECRET_KEY and a service token are generated once per
+data folder (<data-dir>/secrets.json) unless SECRET_KEY and SERVICE_TOKEN are set, and the token
+is printed. Every process's output is printed with its name and written to <data-dir>/logs/.
+Ctrl-C or SIGTERM stops every process and exits 0. See docs/demo.md.
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import importlib.util
+import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -43,6 +50,10 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # run as a script: make the library importable from the checkout
     sys.path.insert(0, str(REPO))
 
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+from domain_services.integrations.rest.tokens import split_tokens  # noqa: E402
+from domain_services.project_settings import DEV_SERVICE_TOKEN, env_debug  # noqa: E402
 from domain_services.testing import demo_data  # noqa: E402
 from domain_services.testing.network import accepts, free_port  # noqa: E402
 
@@ -60,6 +71,22 @@ READY_TIMEOUT = 90.0
 CONSUMER_READY_TEXT = "subscribed to devices/"
 CONSUMER_READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
+# gunicorn per service: the demo runs three services and five other processes on one small
+# machine, so two workers of four threads each (docs/deployment.md sizes a real deployment).
+GUNICORN_WORKERS = 2
+GUNICORN_THREADS = 4
+GUNICORN_TIMEOUT = 30  # seconds a worker may stay silent before it is replaced
+GUNICORN_GRACEFUL_TIMEOUT = 5  # seconds to finish requests on SIGTERM: within STOP_TIMEOUT
+GUNICORN_HINT = "pip install gunicorn whitenoise (the [serve] extra, in [all]: `make venv`)"
+# With DEBUG off the services run their production settings, but the demo speaks plain HTTP on
+# 127.0.0.1: no HTTPS redirect, no HSTS, cookies not marked HTTPS-only (unless set).
+PLAIN_HTTP = {
+    "SECURE_SSL_REDIRECT": "0",
+    "SECURE_HSTS_SECONDS": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
+}
+SECRETS_FILE = "secrets.json"
 READY_LINE = "Ready. Press Ctrl-C to stop everything."
 NX_HINT = "pip install nx-27017 (it is in the [dev] extra: `make venv`), or set MONGODB_URL"
 MOSQUITTO_HINT = (
@@ -87,6 +114,31 @@ class Project:
     def sqlite_path(self) -> Path:
         """Where `project_settings.database_settings` puts the SQLite file without a URL."""
         return self.directory / f"{self.name}.sqlite3"
+
+    def gunicorn_argv(self) -> list[str]:
+        """The production command (docs/deployment.md), sized for the demo, on 127.0.0.1."""
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(GUNICORN_WORKERS),
+            "--threads",
+            str(GUNICORN_THREADS),
+            "--timeout",
+            str(GUNICORN_TIMEOUT),
+            "--graceful-timeout",
+            str(GUNICORN_GRACEFUL_TIMEOUT),
+            "--access-logfile",
+            "-",
+            # Three masters of one user would share the default control socket path.
+            "--no-control-socket",
+            "--name",
+            f"{self.name}-service",
+        ]
 
 
 def projects_on(ports: Sequence[int]) -> list[Project]:
@@ -293,10 +345,53 @@ class Demo:
     mongodb_url: str = ""
     mqtt_url: str = ""
     children: list[Child] = field(default_factory=list)
+    _secrets: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def logs(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def debug(self) -> bool:
+        """`DEBUG` as the services will read it from the environment."""
+        try:
+            return env_debug(self.environ)
+        except ImproperlyConfigured as exc:
+            raise DemoError(str(exc)) from None
+
+    def generated_secrets(self) -> dict[str, str]:
+        """This data folder's own SECRET_KEY and SERVICE_TOKEN, made on first use.
+
+        Kept in `<data-dir>/secrets.json` (readable by its owner only), so a second run keeps
+        its sessions and token; never the development ones, which DEBUG off refuses.
+        """
+        if self._secrets:
+            return self._secrets
+        path = self.data_dir / SECRETS_FILE
+        try:
+            stored = json.loads(path.read_text())
+        except (OSError, ValueError):
+            stored = {}
+        values = {
+            "SECRET_KEY": stored.get("SECRET_KEY") or secrets.token_urlsafe(50),
+            "SERVICE_TOKEN": stored.get("SERVICE_TOKEN") or secrets.token_urlsafe(32),
+        }
+        if values != stored:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                json.dump(values, file, indent=2)
+        self._secrets = values
+        return values
+
+    def service_token(self) -> str:
+        """The token every service sends: the first of SERVICE_TOKEN, else the default one."""
+        given = split_tokens(self.environ.get("SERVICE_TOKEN", ""))
+        if given:
+            return given[0]
+        if self.debug:
+            return DEV_SERVICE_TOKEN
+        return self.generated_secrets()["SERVICE_TOKEN"]
 
     def check_prerequisites(self) -> None:
         """Fail before starting anything: ports taken, binaries missing."""
@@ -311,6 +406,10 @@ class Demo:
             find_executable("nx-27017", NX_HINT)
         if not self.environ.get("MQTT_URL"):
             find_executable("mosquitto", MOSQUITTO_HINT)
+        for module in ("gunicorn", "whitenoise"):
+            if importlib.util.find_spec(module) is None:
+                raise DemoError(f"{module} is not installed; {GUNICORN_HINT}.")
+        self.debug  # noqa: B018 - a DEBUG that is not a boolean stops the demo here
 
     def base_env(self) -> dict[str, str]:
         """The environment every Django process gets: where everything else is."""
@@ -319,7 +418,13 @@ class Demo:
         env.pop("DJANGO_SETTINGS_MODULE", None)
         env.pop("DATABASE_URL", None)
         env["PYTHONUNBUFFERED"] = "1"
-        token = service_token(self.environ)
+        if not self.debug:
+            generated = self.generated_secrets()
+            for key in ("SECRET_KEY", "SERVICE_TOKEN"):
+                env[key] = env.get(key) or generated[key]
+            for key, value in PLAIN_HTTP.items():
+                env.setdefault(key, value)
+        token = self.service_token()
         for project in self.projects:
             env[f"{project.name.upper()}_SERVICE_URL"] = project.url
             # The token each service sends to the others is the one they all accept.
@@ -335,7 +440,14 @@ class Demo:
         url = database_url(project, self.environ)
         if url:
             env["DATABASE_URL"] = url
+        # One folder per project (each has its own manifest), in the data folder: two demos
+        # with different data folders never write into each other's static files.
+        env["STATIC_ROOT"] = str(self.static_root(project))
         return env
+
+    def static_root(self, project: Project) -> Path:
+        """Where `collectstatic` puts the project's static files and WhiteNoise serves them."""
+        return self.data_dir / "static" / project.name
 
     def manage(self, project: Project, *args: str) -> str:
         """Run `manage.py <args>` in the project to completion; its output, or DemoError."""
@@ -356,11 +468,13 @@ class Demo:
         return result.stdout
 
     def prepare_project(self, project: Project) -> str:
-        """Create (PostgreSQL), migrate and seed the project's database; what seed_demo said."""
+        """Create (PostgreSQL), migrate and seed the project's database, and collect its static
+        files into its STATIC_ROOT, which WhiteNoise serves; what seed_demo said."""
         url = database_url(project, self.environ)
         if url and ensure_postgres_database(url):
             self.out.line(project.name, f"created database {redact(url)}")
         self.manage(project, "migrate", "--noinput")
+        self.manage(project, "collectstatic", "--noinput", "--verbosity", "0")
         return self.manage(project, "seed_demo").strip()
 
     def prepare_databases(self) -> None:
@@ -368,7 +482,7 @@ class Demo:
         with ThreadPoolExecutor(max_workers=len(self.projects)) as pool:
             results = pool.map(self.prepare_project, self.projects)
             for project, said in zip(self.projects, results, strict=True):
-                self.out.line(project.name, f"migrated and seeded: {said}")
+                self.out.line(project.name, f"migrated, static files collected, seeded: {said}")
 
     def start_mongodb(self) -> None:
         url = self.environ.get("MONGODB_URL")
@@ -489,13 +603,7 @@ class Demo:
             self.launch(
                 Child(
                     name=project.name,
-                    argv=[
-                        sys.executable,
-                        "manage.py",
-                        "runserver",
-                        f"127.0.0.1:{project.port}",
-                        "--noreload",
-                    ],
+                    argv=project.gunicorn_argv(),
                     cwd=project.directory,
                     env=self.project_env(project),
                     log_path=self.logs / f"{project.name}.log",
@@ -609,11 +717,17 @@ class Demo:
             ]
         lines += [
             "",
+            f"Served by gunicorn ({GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads each), "
+            "static files by WhiteNoise",
             f"Staff login (every admin): {username} / {password}",
-            f"API token (Authorization: Bearer ...): {service_token(self.environ)}",
-            "",
-            "Data:",
+            f"API token (Authorization: Bearer ...): {self.service_token()}",
         ]
+        if not self.debug:
+            lines.append(
+                "DEBUG is off: production settings over plain HTTP; the SECRET_KEY and token "
+                f"are this data folder's own ({self.data_dir / SECRETS_FILE}) unless set"
+            )
+        lines += ["", "Data:"]
         for project in self.projects:
             url = database_url(project, self.environ)
             where = redact(url) if url else str(project.sqlite_path)
@@ -631,6 +745,7 @@ class Demo:
         lines += [
             f"  MongoDB     {redact(self.mongodb_url)} ({mongo_where})",
             f"  MQTT        {redact(self.mqtt_url)} ({mqtt_where})",
+            f"  static      {self.data_dir / 'static'} (collectstatic, one folder per service)",
             f"  logs        {self.logs}",
             "",
             f"Simulator: {'on' if self.simulator else 'off'}"
@@ -643,12 +758,6 @@ class Demo:
             "",
         ]
         return "\n".join(lines)
-
-
-def service_token(environ: Mapping[str, str]) -> str:
-    from domain_services.project_settings import DEV_SERVICE_TOKEN
-
-    return environ.get("SERVICE_TOKEN", DEV_SERVICE_TOKEN)
 
 
 def http_get(url: str, timeout: float = 5.0) -> tuple[int, str]:

@@ -23,7 +23,7 @@ from domain_services.errors import ValidationFailed
 from domain_services.integrations.rest.client import RestClient, page_from_body, results_from_body
 from domain_services.integrations.rest.resources import ResourceClient, query_value
 from domain_services.interfaces import Interface, OperationSpec
-from domain_services.service import Page
+from domain_services.page import Page
 from domain_services.uuids import parse_uuid
 
 MANY = (list, tuple, set, frozenset)

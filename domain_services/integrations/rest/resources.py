@@ -19,7 +19,7 @@ from uuid import UUID
 from domain_services.dto import dto_from_dict, to_json
 from domain_services.errors import ValidationFailed
 from domain_services.integrations.rest.client import RestClient, page_from_body, results_from_body
-from domain_services.service import Page
+from domain_services.page import Page
 from domain_services.uuids import parse_uuid, parse_uuids
 
 D = TypeVar("D")
@@ -65,13 +65,16 @@ class ResourceClient(Generic[D]):
         filters: Mapping[str, Any] | None = None,
         ordering: Sequence[str] | str | None = None,
         page: int = 1,
-        page_size: int = 50,
+        page_size: int | None = None,
+        search: str | None = None,
     ) -> Page[D]:
-        """One page of objects matching `filters` (a list value means "any of")."""
-        params: builtins.list[tuple[str, str]] = [
-            ("page", query_value("page", page)),
-            ("page_size", query_value("page_size", page_size)),
-        ]
+        """One page of objects matching `filters` (a list value means "any of") and `search`;
+        `page_size` defaults to what the resource declares."""
+        params: builtins.list[tuple[str, str]] = [("page", query_value("page", page))]
+        if page_size is not None:
+            params.append(("page_size", query_value("page_size", page_size)))
+        if search:
+            params.append(("search", query_value("search", search)))
         if ordering is not None:
             keys = [ordering] if isinstance(ordering, str) else list(ordering)
             params.append(("ordering", ",".join(query_value("ordering", k) for k in keys)))
@@ -80,7 +83,7 @@ class ResourceClient(Generic[D]):
                 values = [query_value(name, v) for v in value]
                 if not values:
                     # "Any of nothing" matches nothing; the server would read "" as a value.
-                    return self._empty_page(page, page_size)
+                    return self._empty_page(page, 50 if page_size is None else page_size)
                 # Repeated (`?sku=a&sku=b`) rather than comma-separated: the client does not
                 # know which fields are text, where a comma is data.
                 params.extend((name, v) for v in values)

@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 from domain_services.interfaces.resource import Resource
-from domain_services.service import Page
+from domain_services.page import Page
 
 
 @dataclass(frozen=True, slots=True)

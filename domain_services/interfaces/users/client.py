@@ -7,7 +7,7 @@ from uuid import UUID
 from domain_services.integrations.rest.client import RestClient
 from domain_services.integrations.rest.resources import ResourceClient
 from domain_services.interfaces.users import OrganizationDTO, PersonDTO
-from domain_services.service import Page
+from domain_services.page import Page
 from domain_services.uuids import parse_uuid
 
 

@@ -24,6 +24,8 @@ for project in ("users_service", "facilities_service", "devices_service"):
 globals().update(
     service_settings(
         app="users",
+        # Its own cookie names: it may run on the same host as the users service.
+        service="monolith",
         extra_apps=["facilities", "devices", *DEVICE_APPS],
         base_dir=BASE_DIR,
         domains={

@@ -1,19 +1,21 @@
 """Service-to-service authentication: `Authorization: Bearer <token>`.
 
-The tokens a service accepts are named after the calling service:
+The tokens a service accepts are named after the calling service, one token or a list:
 
-    DOMAIN_SERVICES_API = {"SERVICE_TOKENS": {"devices": "<token>", "users": "<token>"}}
+    DOMAIN_SERVICES_API = {"SERVICE_TOKENS": {"devices": ["<new>", "<old>"], "users": "<token>"}}
 
-or, from the environment, `DOMAIN_SERVICES_API_TOKENS="devices=<token>,users=<token>"` (added
-to the settings). A matching token authenticates the request as a `ServicePrincipal`, which is
-not a database user; an unknown bearer token is a 401.
+or, from the environment, `DOMAIN_SERVICES_API_TOKENS="devices=<new>,devices=<old>,users=<t>"`
+(added to the settings; a name given twice accepts both). A list is how a token is rotated
+without downtime. A matching token authenticates the request as a `ServicePrincipal`, which is
+not a database user; an unknown bearer token is a 401. Every accepted token is compared, in
+constant time, whichever matches. Outside `DEBUG`, accepting the development token is the
+system-check error `domain_services.E011` (`domain_services.integrations.rest.checks`).
 """
 
 from __future__ import annotations
 
-import hmac
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +24,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
+
+from domain_services.integrations.rest.tokens import token_matches
 
 SETTING = "DOMAIN_SERVICES_API"
 ENV = "DOMAIN_SERVICES_API_TOKENS"
@@ -58,28 +62,48 @@ class ServicePrincipal:
         return False
 
 
-def service_tokens() -> dict[str, str]:
-    """Calling service -> token, from `DOMAIN_SERVICES_API['SERVICE_TOKENS']` and the env."""
+def service_tokens() -> dict[str, tuple[str, ...]]:
+    """Calling service -> the tokens it may use, from `DOMAIN_SERVICES_API['SERVICE_TOKENS']`
+    and `DOMAIN_SERVICES_API_TOKENS`; ImproperlyConfigured naming the setting if malformed."""
     raw = getattr(settings, SETTING, None) or {}
     if not isinstance(raw, Mapping):
         raise ImproperlyConfigured(f"{SETTING} must be a dictionary.")
     tokens = raw.get("SERVICE_TOKENS") or {}
     if not isinstance(tokens, Mapping):
         raise ImproperlyConfigured(
-            f"{SETTING}['SERVICE_TOKENS'] must map a calling service's name to its token."
+            f"{SETTING}['SERVICE_TOKENS'] must map a calling service's name to its token "
+            "or a list of its tokens."
         )
-    result = dict(tokens)
+    result: dict[str, list[Any]] = {}
+    for name, value in tokens.items():
+        given = [value] if isinstance(value, str) else value
+        if not isinstance(given, Sequence) or not given:
+            raise ImproperlyConfigured(
+                f"{SETTING}['SERVICE_TOKENS'][{name!r}] must be a token or a non-empty list "
+                "of tokens."
+            )
+        result[name] = list(given)
     for pair in filter(None, (p.strip() for p in os.environ.get(ENV, "").split(","))):
         name, sep, token = pair.partition("=")
-        if not sep:
-            raise ImproperlyConfigured(f"{ENV} must look like 'devices=<token>,users=<token>'.")
-        result[name.strip()] = token.strip()
-    for name, token in result.items():
-        if not isinstance(token, str) or not token:
+        if not sep or not name.strip():
             raise ImproperlyConfigured(
-                f"{SETTING}['SERVICE_TOKENS'][{name!r}] must be a non-empty string."
+                f"{ENV} must look like 'devices=<token>,users=<token>' (a name given twice "
+                "accepts both tokens)."
             )
-    return result
+        # The environment adds to the settings: the way to accept a new token beside the old.
+        result.setdefault(name.strip(), []).append(token.strip())
+    for name, given in result.items():
+        for token in given:
+            if not isinstance(token, str) or not token:
+                raise ImproperlyConfigured(
+                    f"{SETTING}['SERVICE_TOKENS'][{name!r}] (or {ENV}) must hold non-empty strings."
+                )
+            if any(c.isspace() for c in token) or not token.isprintable():
+                raise ImproperlyConfigured(
+                    f"{SETTING}['SERVICE_TOKENS'][{name!r}] (or {ENV}) has a token with spaces "
+                    "or control characters, which no Authorization header can carry."
+                )
+    return {name: tuple(given) for name, given in result.items()}
 
 
 class ServiceTokenAuthentication(authentication.BaseAuthentication):
@@ -100,9 +124,9 @@ class ServiceTokenAuthentication(authentication.BaseAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Invalid bearer token.") from None
         matched = None
-        # Compare with every token, so the time taken does not tell which one nearly matched.
-        for service, expected in service_tokens().items():
-            if hmac.compare_digest(token.encode(), expected.encode()):
+        # Every service's tokens are compared, so the time taken does not tell which matched.
+        for service, accepted in service_tokens().items():
+            if token_matches(token, accepted):
                 matched = service
         if matched is None:
             raise exceptions.AuthenticationFailed("Invalid bearer token.")
