@@ -43,7 +43,7 @@ from domain_services.integrations.rest.resilience import (
     PerProcess,
     breakers,
 )
-from domain_services.service import Page
+from domain_services.page import Page
 
 D = TypeVar("D")
 
