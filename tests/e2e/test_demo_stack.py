@@ -1,8 +1,9 @@
 """The real multi-process stack, as `make demo` runs it, proven over HTTP between processes.
 
 The fixture runs `integrations/demo/run.py` on free ports with its own data folder: the users,
-facilities and devices services (`runserver`), nx-27017 (or `MONGODB_URL`), Mosquitto (or
-`MQTT_URL`), the MQTT consumer and the fleet simulator, each its own process. Each project has
+facilities and devices services (gunicorn, static files by WhiteNoise), nx-27017 (or
+`MONGODB_URL`), Mosquitto (or `MQTT_URL`), the MQTT consumer and the fleet simulator, each its
+own process group. Each project has
 its own database: a SQLite file in a temporary folder, or a fresh PostgreSQL database on the
 `DATABASE_URL` server (created by the runner, dropped here afterwards).
 """
@@ -53,6 +54,8 @@ class Stack:
     urls: dict[str, str]
     mongodb_url: str = ""
     child_pids: list[int] = field(default_factory=list)
+    # Every process of the children's groups once ready: gunicorn's workers too.
+    group_pids: list[int] = field(default_factory=list)
 
     def text(self) -> str:
         return self.output.read_text(errors="replace")
@@ -168,6 +171,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             time.sleep(0.2)
         text = stack.text()
         stack.child_pids = _started_pids(text)
+        stack.group_pids = _group_members(stack.child_pids)
         printed = re.search(r"MongoDB\s+(mongodb://\S+)", text)
         stack.mongodb_url = mongodb_url or (printed.group(1) if printed else "")
         yield stack
@@ -293,7 +297,7 @@ def test_the_staff_user_logs_into_every_admin(stack: Stack) -> None:
         login = session.get(f"{url}/admin/login/", timeout=10)
         assert login.status_code == 200, (name, login.text[:500])
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
-        assert token and "csrftoken" in session.cookies, name
+        assert token and f"{name}_csrftoken" in session.cookies, name
 
         response = session.post(
             f"{url}/admin/login/?next=/admin/",
@@ -309,7 +313,7 @@ def test_the_staff_user_logs_into_every_admin(stack: Stack) -> None:
 
         assert response.status_code == 200, (name, response.text[:500])
         assert urlsplit(response.url).path == "/admin/", (name, response.url)
-        assert "sessionid" in session.cookies, name
+        assert f"{name}_sessionid" in session.cookies, name
         assert "Site administration" in response.text, name
 
 
@@ -338,6 +342,74 @@ def test_the_devices_admin_lists_devices_with_their_remote_references(stack: Sta
     assert "Acme Buildings" in response.text
 
 
+def _log_in(session: requests.Session, url: str) -> requests.Response:
+    """Sign `session` in to the admin at `url` as the staff user; the page it lands on."""
+    login = session.get(f"{url}/admin/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
+    assert token, login.text[:500]
+    return session.post(
+        f"{url}/admin/login/?next=/admin/",
+        data={
+            "username": demo_data.STAFF_USERNAME,
+            "password": demo_data.STAFF_PASSWORD,
+            "csrfmiddlewaretoken": token.group(1),
+            "next": "/admin/",
+        },
+        headers={"Referer": f"{url}/admin/login/"},
+        timeout=10,
+    )
+
+
+def test_one_browser_stays_signed_in_to_every_admin_on_the_host(stack: Stack) -> None:
+    # One cookie jar for 127.0.0.1, as a browser has: cookies ignore the port.
+    session = requests.Session()
+    for url in stack.urls.values():
+        assert urlsplit(_log_in(session, url).url).path == "/admin/", url
+
+    for name, url in stack.urls.items():
+        response = session.get(f"{url}/admin/", timeout=10)
+
+        assert response.status_code == 200, (name, response.status_code)
+        assert urlsplit(response.url).path == "/admin/", (name, response.url)
+        assert "Site administration" in response.text, name
+    names = {cookie.name for cookie in session.cookies}
+    assert {f"{name}_sessionid" for name in PROJECTS} <= names, names
+
+
+def test_every_service_is_served_by_gunicorn(stack: Stack) -> None:
+    for name, url in stack.urls.items():
+        for path in ("/health", "/admin/login/", "/api/docs/"):
+            response = _get(f"{url}{path}")
+
+            assert response.status_code == 200, (name, path, response.status_code)
+            assert response.headers.get("Server", "").startswith("gunicorn"), (name, path)
+    assert "runserver" not in stack.text()
+    assert "Starting development server" not in stack.text()
+
+
+def test_the_admin_and_swagger_ui_static_files_are_served(stack: Stack) -> None:
+    for name, url in stack.urls.items():
+        # What the admin's login page and the API docs page link to, fetched as a browser would.
+        login = _get(f"{url}/admin/login/").text
+        docs = _get(f"{url}/api/docs/").text
+        linked = re.findall(r'(?:href|src)="(/static/[^"]+)"', login + docs)
+        assert "/static/admin/css/base.css" in linked, (name, linked)
+        assert any("drf_spectacular_sidecar/swagger-ui-dist/" in path for path in linked), name
+
+        for path in linked:
+            response = _get(f"{url}{path}")
+
+            assert response.status_code == 200, (name, path, response.status_code)
+            assert response.content, (name, path)
+            # By the production server itself: gunicorn serves no static files without WhiteNoise.
+            assert response.headers.get("Server", "").startswith("gunicorn"), (name, path)
+        css = _get(f"{url}/static/admin/css/base.css")
+        assert css.headers["Content-Type"].startswith("text/css"), css.headers
+        bundle = _get(f"{url}/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+        assert bundle.status_code == 200 and "javascript" in bundle.headers["Content-Type"]
+        assert len(bundle.content) > 100_000  # the real bundle, not an error page
+
+
 def test_simulated_statuses_reach_mongodb_through_the_consumer(stack: Stack) -> None:
     euis = set(demo_data.device_euis())
     assert stack.mongodb_url, stack.tail()
@@ -359,11 +431,13 @@ def test_simulated_statuses_reach_mongodb_through_the_consumer(stack: Stack) -> 
 
 def test_sigterm_stops_every_process_and_exits_0(stack: Stack) -> None:
     assert len(stack.child_pids) >= 6, stack.tail()  # MongoDB, broker, 3 services, consumer
+    # Each gunicorn master has its workers in its group.
+    assert len(stack.group_pids) >= len(stack.child_pids) + 3, stack.group_pids
 
     code = stack.stop()
 
     assert code == 0, stack.tail()
-    alive = [pid for pid in stack.child_pids if _alive(pid)]
+    alive = [pid for pid in stack.group_pids if _alive(pid)]
     assert not alive, f"still running: {alive}"
     for url in stack.urls.values():
         with pytest.raises(requests.ConnectionError):
@@ -387,6 +461,18 @@ def test_a_second_run_reuses_the_databases_and_data(stack: Stack) -> None:
     assert "everything is healthy" in text
     assert f"devices: {len(demo_data.device_euis())} devices" in text
     assert "created database" not in text
+
+
+def _group_members(groups: list[int]) -> list[int]:
+    """Every running process whose process group is one of `groups`."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            # pid (comm) state ppid pgrp ...: comm may hold spaces, so split after it.
+            pid, rest = stat.read_text().split(" (", 1)
+            if int(rest.rsplit(") ", 1)[1].split()[2]) in groups:
+                members.append(int(pid))
+    return sorted(members)
 
 
 def _started_pids(text: str) -> list[int]:
