@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 REST_APPS = [
-    "domain_services.integrations.rest",  # its system check: service tokens (E011)
+    "domain_services.integrations.rest",  # its system checks: service tokens (E011, E012)
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
