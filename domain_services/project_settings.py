@@ -32,6 +32,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from domain_services.integrations.rest.defaults import (
+    API_ERROR_MIDDLEWARE,
     REQUEST_ID_MIDDLEWARE,
     REST_APPS,
     rest_framework_settings,
@@ -87,12 +88,39 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# SQLite, the embedded default, with concurrent writers: WAL lets readers and a writer work at
+# once; `timeout` (seconds, sqlite3's busy timeout) makes a writer wait for the lock instead of
+# failing with "database is locked"; IMMEDIATE transactions take the write lock when they
+# begin, so a transaction that has read never fails to upgrade its lock halfway (a deadlock the
+# busy timeout cannot cure). A lock still held after the timeout is a 503, not a 500.
+SQLITE_OPTIONS: dict[str, Any] = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 10,
+}
+# PostgreSQL: an unreachable server is a 503 after this many seconds, not a hung request.
+POSTGRES_CONNECT_TIMEOUT = 5
+
+
 def database_settings(base_dir: Path, name: str) -> dict[str, Any]:
-    """`DATABASES['default']` from `DATABASE_URL`, or a SQLite file beside the project."""
+    """`DATABASES['default']` from `DATABASE_URL`, or a SQLite file beside the project.
+
+    SQLite gets `SQLITE_OPTIONS` and PostgreSQL a connect timeout; options given in the URL's
+    query string win.
+    """
     import dj_database_url
 
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{base_dir / f'{name}.sqlite3'}"
-    return dict(dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0"))))
+    max_age = int(os.environ.get("CONN_MAX_AGE", "0"))
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=max_age))
+    if "sqlite" in config["ENGINE"]:
+        defaults: dict[str, Any] = SQLITE_OPTIONS
+    elif "postgresql" in config["ENGINE"]:
+        defaults = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT}
+    else:
+        defaults = {}
+    config["OPTIONS"] = {**defaults, **config.get("OPTIONS", {})}
+    return config
 
 
 def per_domain_databases(base_dir: Path, domains: Sequence[str]) -> dict[str, Any]:
@@ -104,7 +132,7 @@ def per_domain_databases(base_dir: Path, domains: Sequence[str]) -> dict[str, An
     default = database_settings(base_dir, "monolith")
     databases = {"default": default}
     for domain in domains:
-        config = dict(default)
+        config = {**default, "OPTIONS": dict(default.get("OPTIONS", {}))}
         if "sqlite" in config["ENGINE"]:
             config["NAME"] = str(base_dir / f"monolith_{domain}.sqlite3")
         else:
@@ -295,6 +323,7 @@ def service_settings(
         ],
         "MIDDLEWARE": [
             REQUEST_ID_MIDDLEWARE,
+            API_ERROR_MIDDLEWARE,
             "django.middleware.security.SecurityMiddleware",
             # Right after the security middleware: static files skip everything below.
             "whitenoise.middleware.WhiteNoiseMiddleware",

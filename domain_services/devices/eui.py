@@ -9,6 +9,13 @@ from domain_services.errors import ValidationFailed
 # ASCII only: str.isalnum/int(x, 16) would also accept other scripts' digits.
 _PLAIN = re.compile(r"[0-9A-Fa-f]{16}")
 _SEPARATED = re.compile(r"[0-9A-Fa-f]{2}([-:])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){6}")
+# What `normalize_eui` accepts, as one regular expression without back-references, for schemas
+# (an OpenAPI `pattern`) and form fields.
+EUI_PATTERN = (
+    r"^(?:[0-9A-Fa-f]{16}"
+    r"|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){7}"
+    r"|[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){7})$"
+)
 
 
 def normalize_eui(value: object, *, field: str = "eui") -> str:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_dataclasses.serializers import DataclassSerializer
 
+from domain_services.integrations.rest.server.fields import StrictUUIDField
 from domain_services.integrations.rest.server.views import ResourceViewSet
 from tests.catalog.services import CategoryDTO, CategoryService, ProductDTO, ProductService
 
@@ -32,7 +33,7 @@ class ProductInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=32)
     price_cents = serializers.IntegerField(min_value=0)
     active = serializers.BooleanField(required=False)
-    category = serializers.UUIDField()
+    category = StrictUUIDField()
 
 
 class CategoryViewSet(ResourceViewSet):
@@ -50,7 +51,7 @@ class ProductViewSet(ResourceViewSet):
     create_serializer = ProductInputSerializer
     update_serializer = ProductInputSerializer
     filter_fields = {
-        "category": serializers.UUIDField(),
+        "category": StrictUUIDField(),
         "active": serializers.BooleanField(),
         "sku": serializers.CharField(),
     }

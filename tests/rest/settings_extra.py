@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from domain_services.integrations.rest.defaults import (
+    API_ERROR_MIDDLEWARE,
     REQUEST_ID_MIDDLEWARE,
     REST_APPS,
     rest_framework_settings,
@@ -20,6 +21,7 @@ REST_INSTALLED_APPS = ["django.contrib.sessions", *REST_APPS]
 
 MIDDLEWARE = [
     REQUEST_ID_MIDDLEWARE,
+    API_ERROR_MIDDLEWARE,
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]

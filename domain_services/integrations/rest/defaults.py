@@ -1,11 +1,11 @@
 """The settings a project needs to serve its domain over REST, so projects do not copy them.
 
     from domain_services.integrations.rest.defaults import (
-        REST_APPS, REQUEST_ID_MIDDLEWARE, rest_framework_settings,
+        API_ERROR_MIDDLEWARE, REST_APPS, REQUEST_ID_MIDDLEWARE, rest_framework_settings,
     )
 
     INSTALLED_APPS = [..., *REST_APPS]
-    MIDDLEWARE = [REQUEST_ID_MIDDLEWARE, ...]
+    MIDDLEWARE = [REQUEST_ID_MIDDLEWARE, API_ERROR_MIDDLEWARE, ...]
     globals().update(rest_framework_settings(title="facilities service API"))
     DOMAIN_SERVICES_API = {"SERVICE_TOKENS": {"devices": os.environ["DEVICES_TOKEN"]}}
 
@@ -28,6 +28,9 @@ REQUEST_ID_MIDDLEWARE = "domain_services.integrations.rest.request_id.RequestIDM
 
 _SERVER = "domain_services.integrations.rest.server"
 
+# JSON errors under /api/ whoever raised them, 503 for a database outage, 413 for a large body.
+API_ERROR_MIDDLEWARE = f"{_SERVER}.middleware.APIErrorMiddleware"
+
 REST_FRAMEWORK: dict[str, Any] = {
     # Services first: its 401 challenge (`Bearer`) is what an anonymous caller is told.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -37,7 +40,8 @@ REST_FRAMEWORK: dict[str, Any] = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with a nesting limit and no lone surrogates.
+    "DEFAULT_PARSER_CLASSES": [f"{_SERVER}.parsers.JSONParser"],
     "EXCEPTION_HANDLER": f"{_SERVER}.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "NON_FIELD_ERRORS_KEY": "__all__",
@@ -53,6 +57,11 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Closed request bodies, UUID path parameters and the error answers of every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        f"{_SERVER}.schema.document_api",
+    ],
 }
 
 
@@ -63,5 +72,8 @@ def rest_framework_settings(*, title: str, version: str = "1.0.0") -> dict[str, 
             key: list(value) if isinstance(value, list) else value
             for key, value in REST_FRAMEWORK.items()
         },
-        "SPECTACULAR_SETTINGS": {**SPECTACULAR_SETTINGS, "TITLE": title, "VERSION": version},
+        "SPECTACULAR_SETTINGS": {
+            key: list(value) if isinstance(value, list) else value
+            for key, value in {**SPECTACULAR_SETTINGS, "TITLE": title, "VERSION": version}.items()
+        },
     }

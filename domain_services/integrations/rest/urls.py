@@ -2,11 +2,14 @@
 
     urlpatterns = [
         path("api/v1/", include("facilities.api.urls")),
-        *service_urls(),          # /api/schema/, /api/docs/, /health, references
-    ]
+        *service_urls(),   # /api/v1/ (the API root), /api/schema/, /api/docs/, /health,
+    ]                      # references, and / (where those are)
 
 The schema and the docs are public (they describe the API, they return no data); Swagger UI's
-assets come from drf-spectacular-sidecar, served as static files, never from a CDN.
+assets come from drf-spectacular-sidecar, served as static files, never from a CDN. The API root
+lists the resources (authenticated); `/` lists only the entry points above, so a visitor never
+meets Django's debug page of every URL pattern. Errors under `/api/` are JSON in every case
+(`APIErrorMiddleware`, in `MIDDLEWARE`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from rest_framework.permissions import AllowAny
 
 from domain_services.integrations.rest.server.health import health_view
 from domain_services.integrations.rest.server.references import protecting_references_view
+from domain_services.integrations.rest.server.root import APIRootView, service_index
 
 
 def api_docs_urls(prefix: str = "api/") -> list[URLPattern]:
@@ -56,6 +60,23 @@ def reference_urls(prefix: str = "api/v1/") -> list[URLPattern]:
     ]
 
 
+def api_root_urls(prefix: str = "api/v1/") -> list[URLPattern]:
+    """`<prefix>` itself: the resources served under it, with their URLs (`api-root`)."""
+    return [path(prefix, APIRootView.as_view(), name="api-root")]
+
+
+def index_urls() -> list[URLPattern]:
+    """`/`: links to the API root, the schema, the docs and `/health` (`service-index`)."""
+    return [path("", service_index, name="service-index")]
+
+
 def service_urls() -> list[URLPattern]:
-    """Everything but the domain's own API: the docs URLs, `/health`, the reference check."""
-    return [*api_docs_urls(), *health_urls(), *reference_urls()]
+    """Everything but the domain's own API: its root, the docs URLs, `/health`, the reference
+    check, and `/`. Listed after the project's own patterns, so a project's `/` wins."""
+    return [
+        *api_root_urls(),
+        *api_docs_urls(),
+        *health_urls(),
+        *reference_urls(),
+        *index_urls(),
+    ]

@@ -15,17 +15,18 @@ shapes the answer. A subclass only declares:
     urlpatterns = [*resource_urls("rooms", RoomViewSet)]  # included under "api/v1/"
 
 Input that is wrong in any way (bad JSON, unknown or mistyped fields, malformed UUIDs, missing
-references, oversized pages, unknown query parameters) is a 400 naming the field.
+references, oversized pages, unknown query parameters) is a 400 naming the field. A JSON value
+must have the type its field documents: `false` or `0` is not a UUID, `12` is not a string.
 """
 
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from django.urls import URLPattern, re_path
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -43,17 +44,21 @@ from domain_services.dto import dto_to_dict
 from domain_services.errors import ValidationFailed
 from domain_services.integrations.rest.resources import LOOKUP_LIMIT
 from domain_services.integrations.rest.server.exceptions import flatten_errors
+from domain_services.integrations.rest.server.fields import StrictUUIDField, json_type_errors
+from domain_services.integrations.rest.server.schema import field_schema
 from domain_services.interfaces.resource import Resource
-from domain_services.service import Page
+from domain_services.page import Page
 
 LIST_PARAMETERS = frozenset({"page", "page_size", "ordering"})
+_INTEGER = re.compile(r"-?[0-9]+")
+MAX_PAGE = 999_999_999  # nine digits: a page number is never a big integer
 
 
 class LookupSerializer(serializers.Serializer):
     """`{"uuids": [...]}`: at most 1000 UUIDs per request."""
 
     uuids = serializers.ListField(
-        child=serializers.UUIDField(), allow_empty=True, max_length=LOOKUP_LIMIT
+        child=StrictUUIDField(), allow_empty=True, max_length=LOOKUP_LIMIT
     )
 
 
@@ -75,7 +80,8 @@ def validated_input(
     """`data` validated by `serializer_class`; unknown or read-only fields are a 400 too.
 
     DRF ignores fields a serializer does not declare; here they are an error, so a typo in a
-    field name is reported instead of silently doing nothing.
+    field name is reported instead of silently doing nothing. Each value must have the JSON type
+    its field documents (DRF would turn `12` into `"12"` and `false` into a UUID).
     """
     if not isinstance(data, Mapping):
         raise ValidationFailed({"__all__": ["Expected a JSON object."]})
@@ -87,6 +93,9 @@ def validated_input(
         raise ValidationFailed(
             {name: [f"Unknown field; allowed: {sorted(writable)}."] for name in unknown}
         )
+    wrong_types = json_type_errors(fields, data)
+    if wrong_types:
+        raise ValidationFailed(wrong_types)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
@@ -116,6 +125,52 @@ def pagination(
     return page, page_size
 
 
+def pagination_parameters(*, max_page_size: int = 500) -> builtins.list[OpenApiParameter]:
+    """`page` and `page_size` in the OpenAPI schema, with the bounds `pagination` enforces."""
+    return [
+        OpenApiParameter(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+            description="Page number, from 1.",
+        ),
+        OpenApiParameter(
+            "page_size",
+            {"type": "integer", "minimum": 1, "maximum": max_page_size},
+            description=f"Objects per page, at most {max_page_size}.",
+        ),
+    ]
+
+
+_PAGE_SERIALIZERS: dict[type[serializers.BaseSerializer], type[serializers.Serializer]] = {}
+
+
+def page_serializer(output: type[serializers.BaseSerializer]) -> type[serializers.Serializer]:
+    """The serializer documenting one page of `output` (`page_body`): `<Name>Page`, made once
+    per output serializer so every view that answers such pages shares one component."""
+    if output not in _PAGE_SERIALIZERS:
+        _PAGE_SERIALIZERS[output] = _make_page_serializer(output)
+    return _PAGE_SERIALIZERS[output]
+
+
+def _make_page_serializer(
+    output: type[serializers.BaseSerializer],
+) -> type[serializers.Serializer]:
+    name = output.__name__.removesuffix("Serializer")
+    return extend_schema_serializer(many=False, component_name=f"{name}Page")(
+        type(
+            f"{name}PageSerializer",
+            (serializers.Serializer,),
+            {
+                "count": serializers.IntegerField(min_value=0),
+                "page": serializers.IntegerField(min_value=1),
+                "page_size": serializers.IntegerField(min_value=1),
+                "next": serializers.IntegerField(allow_null=True, min_value=2),
+                "results": output(many=True),
+            },
+        )
+    )
+
+
 def _whole_number(
     query: Mapping[str, Any], name: str, default: int, errors: dict[str, list[str]]
 ) -> int:
@@ -123,6 +178,7 @@ def _whole_number(
     if raw is None:
         return default
     if not (isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        # More digits than MAX_PAGE has: refused as text, before int() meets a huge number.
         errors[name] = [f"Must be a whole number >= 1, not {raw[:20]!r}."]
         return default
     value = int(raw)
@@ -142,6 +198,7 @@ class ResourceViewSet(viewsets.ViewSet):
     ordering_fields: ClassVar[Sequence[str] | None] = None  # None: the resource decides
     extra_parameters: ClassVar[Sequence[str]] = ()  # query parameters a subclass reads itself
     allow_delete: ClassVar[bool] = False
+    searchable: ClassVar[bool] = False  # `?search=text`: the resource's list takes `search`
     default_page_size: ClassVar[int] = 50
     max_page_size: ClassVar[int] = 500
 
@@ -177,8 +234,13 @@ class ResourceViewSet(viewsets.ViewSet):
         )
         filters = self.parse_filters(query)
         ordering = self.parse_ordering(query.get("ordering"))
+        search = query.get("search") if self.searchable else None
         result = self.get_resource().list(
-            filters=filters, ordering=ordering, page=page, page_size=page_size
+            filters=filters,
+            ordering=ordering,
+            page=page,
+            page_size=page_size,
+            **({"search": search} if search else {}),
         )
         return Response(page_body(result, self.render_many(result.items)))
 
@@ -228,13 +290,15 @@ class ResourceViewSet(viewsets.ViewSet):
         for name in query:
             if name in LIST_PARAMETERS or name in self.extra_parameters:
                 continue
+            if name == "search" and self.searchable:
+                continue
             field = self.filter_fields.get(name)
             if field is None:
                 allowed = sorted(self.filter_fields)
                 errors[name] = [f"Unknown query parameter; filters allowed: {allowed}."]
                 continue
             raw = query.getlist(name)
-            if len(raw) == 1 and not isinstance(field, serializers.CharField) and "," in raw[0]:
+            if len(raw) == 1 and self.splits_commas(field) and "," in raw[0]:
                 raw = raw[0].split(",")
             try:
                 values = [self._filter_value(field, value) for value in raw]
@@ -247,18 +311,29 @@ class ResourceViewSet(viewsets.ViewSet):
         return filters
 
     def parse_ordering(self, raw: str | None) -> builtins.list[str] | None:
-        """`a,-b` as keys; when `ordering_fields` is declared, others are a 400."""
-        if raw is None:
+        """`a,-b` as keys (empty: the default order); when `ordering_fields` is declared, any
+        other key, a space or an empty key is a 400, exactly as `ordering_pattern` documents."""
+        if not raw:
             return None
-        keys = [key.strip() for key in raw.split(",") if key.strip()]
+        keys = raw.split(",")
         if self.ordering_fields is not None:
             allowed = set(self.ordering_fields)
-            bad = [key for key in keys if key.lstrip("-") not in allowed]
+            bad = [key for key in keys if key.removeprefix("-") not in allowed]
             if bad:
                 raise ValidationFailed.for_field(
-                    "ordering", f"Cannot order by {bad}; allowed: {sorted(allowed)}."
+                    "ordering", f"Cannot order by {bad[:10]}; allowed: {sorted(allowed)}."
                 )
+        else:
+            keys = [key.strip() for key in keys if key.strip()]
         return keys or None
+
+    @classmethod
+    def ordering_pattern(cls) -> str | None:
+        """The regular expression of the `ordering` values `parse_ordering` accepts."""
+        if cls.ordering_fields is None:
+            return None
+        key = "-?(?:" + "|".join(re.escape(name) for name in cls.ordering_fields) + ")"
+        return f"^(?:{key}(?:,{key})*)?$"
 
     def render(self, dto: Any) -> Any:
         """One DTO as JSON data, through `output_serializer`."""
@@ -276,7 +351,18 @@ class ResourceViewSet(viewsets.ViewSet):
     def _filter_value(field: serializers.Field, value: str) -> Any:
         if value == "" and field.allow_null:
             return None
+        # As the schema documents them: DRF alone would also take `1.0` or `yes`.
+        if isinstance(field, serializers.BooleanField) and value not in ("true", "false"):
+            raise DRFValidationError("Must be true or false.")
+        if isinstance(field, serializers.IntegerField) and not _INTEGER.fullmatch(value):
+            raise DRFValidationError("Must be a whole number.")
         return field.run_validation(value)
+
+    @staticmethod
+    def splits_commas(field: serializers.Field) -> bool:
+        """Whether a filter value with commas means "any of" (not for text, whose commas are
+        data)."""
+        return not isinstance(field, serializers.CharField)
 
 
 def resource_urls(path: str, viewset: type[ResourceViewSet]) -> builtins.list[URLPattern]:
@@ -301,16 +387,24 @@ def resource_urls(path: str, viewset: type[ResourceViewSet]) -> builtins.list[UR
 
 
 # -- OpenAPI -----------------------------------------------------------------------------------
+# Errors every operation can answer (400, 401, 403, 404, 503...) are added by
+# `schema.document_api`; here, what is particular to a resource.
 
-_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
-_UUID_PATH = OpenApiParameter("uuid", OpenApiTypes.UUID, OpenApiParameter.PATH)
-_FIELD_TYPES: tuple[tuple[type[serializers.Field], OpenApiTypes], ...] = (
-    (serializers.UUIDField, OpenApiTypes.UUID),
-    (serializers.BooleanField, OpenApiTypes.BOOL),
-    (serializers.IntegerField, OpenApiTypes.INT),
-    (serializers.DateTimeField, OpenApiTypes.DATETIME),
-    (serializers.DateField, OpenApiTypes.DATE),
-)
+
+def filter_parameter(
+    name: str, field: serializers.Field, *, splits_commas: bool
+) -> OpenApiParameter:
+    """A filter in the OpenAPI schema: the field's own schema, or a comma-separated list of it."""
+    schema = field_schema(field)
+    if not splits_commas:
+        return OpenApiParameter(name, schema, description="Equality filter.")
+    return OpenApiParameter(
+        name,
+        {"type": "array", "items": schema, "minItems": 1},
+        style="form",
+        explode=False,
+        description="Equality filter; comma-separated values mean any of them.",
+    )
 
 
 def _document(cls: type[ResourceViewSet]) -> None:
@@ -318,19 +412,6 @@ def _document(cls: type[ResourceViewSet]) -> None:
     output = cls.output_serializer
     assert output is not None
     name = output.__name__.removesuffix("Serializer")
-    page = extend_schema_serializer(many=False, component_name=f"{name}Page")(
-        type(
-            f"{name}PageSerializer",
-            (serializers.Serializer,),
-            {
-                "count": serializers.IntegerField(),
-                "page": serializers.IntegerField(),
-                "page_size": serializers.IntegerField(),
-                "next": serializers.IntegerField(allow_null=True),
-                "results": output(many=True),
-            },
-        )
-    )
     results = extend_schema_serializer(component_name=f"{name}LookupResults")(
         type(
             f"{name}LookupResultsSerializer",
@@ -338,45 +419,46 @@ def _document(cls: type[ResourceViewSet]) -> None:
             {"results": output(many=True)},
         )
     )
+    pattern = cls.ordering_pattern()
+    ordering_schema: dict[str, Any] = {"type": "string"}
+    if pattern is not None:
+        ordering_schema["pattern"] = pattern
     list_parameters = [
-        OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
-        OpenApiParameter(
-            "page_size",
-            OpenApiTypes.INT,
-            description=f"Objects per page, at most {cls.max_page_size}.",
-        ),
+        *pagination_parameters(max_page_size=cls.max_page_size),
         OpenApiParameter(
             "ordering",
-            OpenApiTypes.STR,
+            ordering_schema,
             description="Comma-separated keys, `-` for descending"
-            + (f"; one of {sorted(cls.ordering_fields)}." if cls.ordering_fields else "."),
+            + (f"; of {sorted(cls.ordering_fields)}." if cls.ordering_fields else "."),
         ),
         *(
-            OpenApiParameter(
-                field_name,
-                next((t for k, t in _FIELD_TYPES if isinstance(field, k)), OpenApiTypes.STR),
-                description="Equality filter; comma-separated values mean any of them.",
-            )
+            filter_parameter(field_name, field, splits_commas=cls.splits_commas(field))
             for field_name, field in cls.filter_fields.items()
         ),
+        *(
+            [
+                OpenApiParameter(
+                    "search",
+                    {"type": "string", "maxLength": 200},
+                    description="Text the searchable fields contain (any case).",
+                )
+            ]
+            if cls.searchable
+            else []
+        ),
     ]
-    detail_errors = {**_ERRORS, 404: ErrorSerializer}
-    write_errors = {**detail_errors, 409: ErrorSerializer}
+    conflict = {409: ErrorSerializer}
     extend_schema_view(
-        list=extend_schema(parameters=list_parameters, responses={200: page, **_ERRORS}),
-        retrieve=extend_schema(parameters=[_UUID_PATH], responses={200: output, **detail_errors}),
+        list=extend_schema(parameters=list_parameters, responses={200: page_serializer(output)}),
+        retrieve=extend_schema(responses={200: output}),
         lookup=extend_schema(
             request=LookupSerializer,
-            responses={200: results, **_ERRORS},
+            responses={200: results},
             description=f"get_many: the objects with these UUIDs (at most {LOOKUP_LIMIT}).",
         ),
-        create=extend_schema(
-            request=cls.create_serializer, responses={201: output, **write_errors}
-        ),
+        create=extend_schema(request=cls.create_serializer, responses={201: output, **conflict}),
         partial_update=extend_schema(
-            parameters=[_UUID_PATH],
-            request=cls.update_serializer,
-            responses={200: output, **write_errors},
+            request=cls.update_serializer, responses={200: output, **conflict}
         ),
-        destroy=extend_schema(parameters=[_UUID_PATH], responses={204: None, **write_errors}),
+        destroy=extend_schema(responses={204: None, **conflict}),
     )(cls)

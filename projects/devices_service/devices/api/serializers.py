@@ -5,6 +5,8 @@ from rest_framework_dataclasses.serializers import DataclassSerializer
 
 from devices.models import Device
 from domain_services.devices.commands import COMMAND_NAME
+from domain_services.devices.eui import EUI_PATTERN
+from domain_services.integrations.rest.server.fields import StrictUUIDField
 from domain_services.interfaces.devices import DeviceDTO
 
 
@@ -14,20 +16,25 @@ class DeviceSerializer(DataclassSerializer):
 
 
 class DeviceCreateSerializer(serializers.Serializer):
-    eui = serializers.CharField(max_length=23)  # 16 hex digits, or 8 separated pairs
+    eui = serializers.RegexField(
+        EUI_PATTERN,
+        max_length=23,
+        help_text="16 hex digits, or 8 pairs separated by '-' or ':' (70-B3-D5-7E-D0-00-12-34).",
+        error_messages={"invalid": "Must be 16 hex digits, or 8 pairs separated by '-' or ':'."},
+    )
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Device.Kind.choices, required=False)
     firmware = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    room = serializers.UUIDField()
-    organization = serializers.UUIDField()
+    room = StrictUUIDField()
+    organization = StrictUUIDField()
 
 
 class DeviceUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Device.Kind.choices)
     firmware = serializers.CharField(max_length=50, allow_blank=True)
-    room = serializers.UUIDField()
-    organization = serializers.UUIDField()
+    room = StrictUUIDField()
+    organization = StrictUUIDField()
 
 
 class CommandSerializer(serializers.Serializer):

@@ -7,10 +7,12 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from domain_services import NotFound, services
+from domain_services import NotFound, ValidationFailed, services
 from domain_services.devices.command_log import check_key
 from domain_services.dto import dto_to_dict
+from domain_services.integrations.rest.server.fields import StrictUUIDField
 from domain_services.integrations.rest.server.views import ResourceViewSet, validated_input
+from domain_services.uuids import parse_uuid
 
 from . import serializers as s
 from .status import DeviceStatusSerializer, with_statuses
@@ -26,8 +28,8 @@ class DeviceViewSet(ResourceViewSet):
     create_serializer = s.DeviceCreateSerializer
     update_serializer = s.DeviceUpdateSerializer
     filter_fields = {
-        "room": serializers.UUIDField(),
-        "organization": serializers.UUIDField(),
+        "room": StrictUUIDField(),
+        "organization": StrictUUIDField(),
         "kind": serializers.ChoiceField(choices=s.Device.Kind.choices),
         "eui": serializers.CharField(),
     }
@@ -38,15 +40,8 @@ class DeviceViewSet(ResourceViewSet):
     @extend_schema(parameters=[INCLUDE])
     def list(self, request: Request) -> Response:
         include = request.query_params.get("include")
-        if include not in (None, "", "status"):
-            return Response(
-                {
-                    "code": "invalid",
-                    "detail": "include: only 'status' is supported.",
-                    "errors": {"include": ["Only 'status' is supported."]},
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        if include not in (None, "status"):
+            raise ValidationFailed.for_field("include", "Only 'status' is supported.")
         response = super().list(request)
         if include == "status":
             response.data["results"] = with_statuses(response.data["results"])
@@ -62,7 +57,8 @@ class DeviceViewSet(ResourceViewSet):
 @extend_schema(responses=s.DeviceSerializer(many=True), summary="Devices in a building")
 @api_view(["GET"])
 def building_devices(request: Request, uuid: str) -> Response:
-    found = services.devices.devices_for_building(building_uuid=uuid)
+    building = parse_uuid(uuid)  # a malformed one is a 400 naming the path's `uuid`
+    found = services.devices.devices_for_building(building_uuid=building)
     return Response(s.DeviceSerializer(found, many=True).data)
 
 

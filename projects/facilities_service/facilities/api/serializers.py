@@ -3,6 +3,7 @@
 from rest_framework import serializers
 from rest_framework_dataclasses.serializers import DataclassSerializer
 
+from domain_services.integrations.rest.server.fields import StrictUUIDField
 from domain_services.interfaces.facilities import BuildingDTO, FloorDTO, RoomDTO
 
 
@@ -14,7 +15,10 @@ class BuildingSerializer(DataclassSerializer):
 class BuildingCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    organization = serializers.UUIDField()
+    organization = StrictUUIDField()
+
+
+LEVELS = (-20, 300)  # the lowest and highest floor a building can have
 
 
 class FloorSerializer(DataclassSerializer):
@@ -23,8 +27,8 @@ class FloorSerializer(DataclassSerializer):
 
 
 class FloorCreateSerializer(serializers.Serializer):
-    building = serializers.UUIDField()
-    level = serializers.IntegerField(min_value=-20, max_value=300)
+    building = StrictUUIDField()
+    level = serializers.IntegerField(min_value=LEVELS[0], max_value=LEVELS[1])
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
@@ -34,5 +38,5 @@ class RoomSerializer(DataclassSerializer):
 
 
 class RoomCreateSerializer(serializers.Serializer):
-    floor = serializers.UUIDField()
+    floor = StrictUUIDField()
     name = serializers.CharField(max_length=100)

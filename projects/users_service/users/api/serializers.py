@@ -3,6 +3,7 @@
 from rest_framework import serializers
 from rest_framework_dataclasses.serializers import DataclassSerializer
 
+from domain_services.integrations.rest.server.fields import StrictUUIDField
 from domain_services.interfaces.users import OrganizationDTO, PersonDTO
 from users.models import Person
 
@@ -30,13 +31,13 @@ class PersonCreateSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     email = serializers.EmailField(required=False, allow_blank=True)
     full_name = serializers.CharField(max_length=200)
-    organization = serializers.UUIDField()
+    organization = StrictUUIDField()
     role = serializers.ChoiceField(choices=Person.Role.choices, required=False)
 
 
 class PersonUpdateSerializer(serializers.Serializer):
     email = serializers.EmailField(allow_blank=True)
     full_name = serializers.CharField(max_length=200)
-    organization = serializers.UUIDField()
+    organization = StrictUUIDField()
     role = serializers.ChoiceField(choices=Person.Role.choices)
     is_active = serializers.BooleanField()
