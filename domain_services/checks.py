@@ -7,10 +7,11 @@
 | domain_services.E003 | a UUIDReference target is not written `"domain.Model"`           |
 | domain_services.E004 | a set-null UUIDReference is not nullable                         |
 | domain_services.E010 | a DOMAIN_SERVICES entry is misconfigured                         |
-| domain_services.E011 | service tokens malformed, or a development one outside DEBUG     |
+| domain_services.E011 | the accepted service tokens are malformed                         |
+| domain_services.E012 | (--deploy) a development service token outside DEBUG             |
 
-E011 is registered by the REST integration's app (`domain_services.integrations.rest.checks`):
-the core does not import the integrations.
+E011 and E012 are registered by the REST integration's app
+(`domain_services.integrations.rest.checks`): the core does not import the integrations.
 """
 
 from __future__ import annotations

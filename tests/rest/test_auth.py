@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
@@ -199,7 +200,7 @@ def test_malformed_service_tokens_are_a_check_error_naming_the_setting(settings,
 # The development token, outside DEBUG.
 
 
-def test_accepting_the_development_token_outside_debug_is_a_check_error(settings):
+def test_accepting_the_development_token_outside_debug_fails_check_deploy(settings):
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
@@ -207,14 +208,24 @@ def test_accepting_the_development_token_outside_debug_is_a_check_error(settings
     settings.DOMAIN_SERVICES_API = {"SERVICE_TOKENS": {"services": [NEW, "dev-service-token"]}}
 
     with pytest.raises(SystemCheckError) as exc:
-        call_command("check")
+        call_command("check", deploy=True, stderr=io.StringIO())
 
-    assert "domain_services.E011" in str(exc.value)
+    assert "domain_services.E012" in str(exc.value)
     assert "DOMAIN_SERVICES_API['SERVICE_TOKENS']['services']" in str(exc.value)
 
 
+def test_the_development_token_is_a_deployment_check_like_django_secret_key(settings):
+    # Tests run with DEBUG off and development settings; `check --deploy` is the release gate.
+    from django.core.management import call_command
+
+    settings.DEBUG = False
+    settings.DOMAIN_SERVICES_API = {"SERVICE_TOKENS": {"services": "dev-service-token"}}
+
+    call_command("check", stdout=io.StringIO())  # no SystemCheckError
+
+
 def test_sending_the_development_token_outside_debug_is_a_check_error(settings, monkeypatch):
-    from domain_services.integrations.rest.checks import check_service_tokens
+    from domain_services.integrations.rest.checks import check_development_tokens
 
     monkeypatch.delenv("PARTNERS_SERVICE_TOKEN", raising=False)
     settings.DEBUG = False
@@ -223,14 +234,14 @@ def test_sending_the_development_token_outside_debug_is_a_check_error(settings, 
         "partners": {"BACKEND": "rest", "URL": "http://partners", "TOKEN": "dev-service-token"},
     }
 
-    errors = check_service_tokens()
+    errors = check_development_tokens()
 
-    assert [e.id for e in errors] == ["domain_services.E011"]
+    assert [e.id for e in errors] == ["domain_services.E012"]
     assert "DOMAIN_SERVICES['partners']['TOKEN'] (or PARTNERS_SERVICE_TOKEN)" in errors[0].msg
 
 
 def test_the_sent_token_from_the_environment_is_the_one_checked(settings, monkeypatch):
-    from domain_services.integrations.rest.checks import check_service_tokens
+    from domain_services.integrations.rest.checks import check_development_tokens
 
     monkeypatch.setenv("PARTNERS_SERVICE_TOKEN", "dev-service-token")
     settings.DEBUG = False
@@ -239,11 +250,11 @@ def test_the_sent_token_from_the_environment_is_the_one_checked(settings, monkey
         "partners": {"BACKEND": "rest", "URL": "http://partners", "TOKEN": NEW},
     }
 
-    assert [e.id for e in check_service_tokens()] == ["domain_services.E011"]
+    assert [e.id for e in check_development_tokens()] == ["domain_services.E012"]
 
 
 def test_the_development_token_is_allowed_while_debug_is_on(settings, monkeypatch):
-    from domain_services.integrations.rest.checks import check_service_tokens
+    from domain_services.integrations.rest.checks import check_development_tokens
 
     monkeypatch.delenv("PARTNERS_SERVICE_TOKEN", raising=False)
     settings.DEBUG = True
@@ -253,13 +264,16 @@ def test_the_development_token_is_allowed_while_debug_is_on(settings, monkeypatc
         "partners": {"BACKEND": "rest", "URL": "http://partners", "TOKEN": "dev-service-token"},
     }
 
-    assert check_service_tokens() == []
+    assert check_development_tokens() == []
 
 
-def test_secret_tokens_outside_debug_pass_the_check(settings):
-    from domain_services.integrations.rest.checks import check_service_tokens
+def test_secret_tokens_outside_debug_pass_the_checks(settings):
+    from domain_services.integrations.rest.checks import (
+        check_development_tokens,
+        check_service_tokens,
+    )
 
     settings.DEBUG = False
     settings.DOMAIN_SERVICES_API = {"SERVICE_TOKENS": {"services": [NEW, OLD]}}
 
-    assert check_service_tokens() == []
+    assert check_service_tokens() == check_development_tokens() == []

@@ -1,4 +1,4 @@
-"""The Django app of the REST integration: registers its system check (`REST_APPS` has it)."""
+"""The Django app of the REST integration: registers its system checks (`REST_APPS` has it)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ class RestConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from domain_services.integrations.rest.checks import check_service_tokens
+        from domain_services.integrations.rest.checks import (
+            check_development_tokens,
+            check_service_tokens,
+        )
 
         checks.register(check_service_tokens, checks.Tags.security)
+        checks.register(check_development_tokens, checks.Tags.security, deploy=True)

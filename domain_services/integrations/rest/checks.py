@@ -1,10 +1,13 @@
-"""System check `domain_services.E011`: service tokens, on the accepting and the sending side.
+"""System checks of the service tokens, on the accepting and the sending side.
 
-Registered by the `domain_services.integrations.rest` app (in `REST_APPS`). Reported:
+Registered by the `domain_services.integrations.rest` app (in `REST_APPS`):
 
-- `DOMAIN_SERVICES_API['SERVICE_TOKENS']` (or `DOMAIN_SERVICES_API_TOKENS`) is malformed;
-- outside `DEBUG`, it accepts the development token;
-- outside `DEBUG`, a `rest` entry of `DOMAIN_SERVICES` sends the development token.
+- `domain_services.E011`, always: `DOMAIN_SERVICES_API['SERVICE_TOKENS']` (or
+  `DOMAIN_SERVICES_API_TOKENS`) is malformed, which would otherwise only show as a 500 on the
+  first authenticated request;
+- `domain_services.E012`, with `check --deploy` (like Django's own `SECRET_KEY` and `DEBUG`
+  checks): outside `DEBUG`, the development token is accepted, or a `rest` entry of
+  `DOMAIN_SERVICES` sends it.
 
 A missing or malformed `TOKEN` of a `rest` entry is `domain_services.E010`, with the entry's
 other problems.
@@ -26,26 +29,36 @@ from domain_services.integrations.rest.tokens import is_development_token
 from domain_services.registry import SETTING as DOMAIN_SERVICES
 from domain_services.registry import domain_configs, load_backend
 
-ID = "domain_services.E011"
+MALFORMED = "domain_services.E011"
+DEVELOPMENT = "domain_services.E012"
 GENERATE = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 def check_service_tokens(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
-    errors = _accepted_token_problems()
-    if not settings.DEBUG:
-        errors += _sent_token_problems()
-    return errors
-
-
-def _accepted_token_problems() -> list[checks.CheckMessage]:
+    """E011: the accepted service tokens are malformed."""
     try:
-        accepted = service_tokens()
+        service_tokens()
     except ImproperlyConfigured as exc:
-        return [checks.Error(str(exc), obj=SETTING, id=ID)]
+        return [checks.Error(str(exc), obj=SETTING, id=MALFORMED)]
+    return []
+
+
+def check_development_tokens(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """E012: outside DEBUG, the development token is accepted or sent."""
     if settings.DEBUG:
         return []
+    return _accepted_development_tokens() + _sent_development_tokens()
+
+
+def _accepted_development_tokens() -> list[checks.CheckMessage]:
+    try:
+        accepted = service_tokens()
+    except ImproperlyConfigured:
+        return []  # E011 reports it
     return [
         checks.Error(
             f"{SETTING}['SERVICE_TOKENS'][{name!r}] accepts the development service token "
@@ -55,18 +68,18 @@ def _accepted_token_problems() -> list[checks.CheckMessage]:
                 f"e.g. SERVICE_TOKEN or {ENV}); generate one with {GENERATE}."
             ),
             obj=SETTING,
-            id=ID,
+            id=DEVELOPMENT,
         )
         for name, tokens in accepted.items()
         if any(map(is_development_token, tokens))
     ]
 
 
-def _sent_token_problems() -> list[checks.CheckMessage]:
+def _sent_development_tokens() -> list[checks.CheckMessage]:
     try:
         configs = domain_configs()
     except ImproperlyConfigured:
-        return []  # domain_services.E010 reports it
+        return []  # E010 reports it
     errors: list[checks.CheckMessage] = []
     for domain, config in configs.items():
         try:
@@ -75,7 +88,7 @@ def _sent_token_problems() -> list[checks.CheckMessage]:
                 continue
             token = backend.token()
         except ImproperlyConfigured:
-            continue  # domain_services.E010 reports it
+            continue  # E010 reports it
         if is_development_token(token):
             env = f"{domain.upper()}_SERVICE_TOKEN"
             errors.append(
@@ -87,7 +100,7 @@ def _sent_token_problems() -> list[checks.CheckMessage]:
                         f"{SETTING}['SERVICE_TOKENS'] (its SERVICE_TOKEN)."
                     ),
                     obj=DOMAIN_SERVICES,
-                    id=ID,
+                    id=DEVELOPMENT,
                 )
             )
     return errors

@@ -5,8 +5,8 @@ downtime: accept the new token beside the old one everywhere, switch the callers
 one, then stop accepting the old one (docs/deployment.md walks through it).
 
 `DEVELOPMENT_TOKEN` is public (it is in this file): the sample projects and the demo use it
-while `DEBUG` is on, and nothing accepts or sends it outside `DEBUG` (system check
-`domain_services.E011`, and `project_settings` refuses to build such settings).
+while `DEBUG` is on, and nothing accepts or sends it outside `DEBUG` (`project_settings`
+refuses to build such settings; `check --deploy` reports it as `domain_services.E012`).
 
 Only the standard library here: settings files import it.
 """

@@ -8,8 +8,9 @@ or, from the environment, `DOMAIN_SERVICES_API_TOKENS="devices=<new>,devices=<ol
 (added to the settings; a name given twice accepts both). A list is how a token is rotated
 without downtime. A matching token authenticates the request as a `ServicePrincipal`, which is
 not a database user; an unknown bearer token is a 401. Every accepted token is compared, in
-constant time, whichever matches. Outside `DEBUG`, accepting the development token is the
-system-check error `domain_services.E011` (`domain_services.integrations.rest.checks`).
+constant time, whichever matches. Malformed tokens are the system-check error
+`domain_services.E011`; accepting the development token outside `DEBUG` is
+`domain_services.E012` of `check --deploy` (`domain_services.integrations.rest.checks`).
 """
 
 from __future__ import annotations
