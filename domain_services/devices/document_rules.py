@@ -56,7 +56,7 @@ class DocumentRules:
 
     def check(self, fields: Mapping[str, Any], *, reserved: Collection[str] = ()) -> None:
         """Raise `ValidationFailed` naming the first offending field of `fields`, if any."""
-        if not isinstance(fields, Mapping):
+        if type(fields) is not dict and not isinstance(fields, Mapping):
             raise ValidationFailed.for_field(
                 "fields", f"must be a mapping of field names, not {type(fields).__name__}"
             )
@@ -93,23 +93,25 @@ class _Walk:
                 prefix.rstrip(".") or "fields",
                 f"the document has over {rules.max_keys} fields",
             )
+        max_bytes = rules.max_bytes
         for key, item in value.items():
-            if type(key) is not str:
-                raise ValidationFailed.for_field(f"{prefix}{key!r}", "field names must be strings")
-            path = prefix + key
-            if not key:
-                raise ValidationFailed.for_field(path or "(empty)", "field names may not be empty")
-            if key[0] == "$":
-                raise ValidationFailed.for_field(path, "field names may not start with '$'")
-            if "." in key:
-                raise ValidationFailed.for_field(path, "field names may not contain '.'")
-            if "\x00" in key:
-                raise ValidationFailed.for_field(
-                    path.replace("\x00", "\\x00"), "field names may not contain NUL"
-                )
+            # The usual case first, in one test per name and per scalar value: a status is
+            # checked for every MQTT message, so the path is only built for what needs it.
+            if type(key) is not str or not key or key[0] == "$" or "." in key or "\x00" in key:
+                _refuse_name(key, prefix)
             if key == "_id":
-                raise ValidationFailed.for_field(path, "'_id' is reserved")
-            self.value(item, path, depth)
+                raise ValidationFailed.for_field(prefix + key, "'_id' is reserved")
+            kind = type(item)
+            if kind is str:
+                if len(item) > max_bytes:
+                    raise ValidationFailed.for_field(prefix + key, f"is longer than {max_bytes}")
+            elif kind is int:
+                if not -_INT64 <= item < _INT64:
+                    raise ValidationFailed.for_field(prefix + key, "integers must fit in 64 bits")
+            elif kind is dict:
+                self.mapping(item, f"{prefix}{key}.", depth + 1)
+            elif not (kind is float or kind is bool or item is None):
+                self.value(item, prefix + key, depth)
 
     def value(self, item: Any, path: str, depth: int) -> None:
         if isinstance(item, _SCALARS):
@@ -136,6 +138,22 @@ class _Walk:
         raise ValidationFailed.for_field(
             path, f"values must be JSON-like or datetimes, not {type(item).__name__}"
         )
+
+
+def _refuse_name(key: Any, prefix: str) -> None:
+    """Raise the `ValidationFailed` naming why `key` (under `prefix`) is not a field name."""
+    if type(key) is not str:
+        raise ValidationFailed.for_field(f"{prefix}{key!r}", "field names must be strings")
+    path = prefix + key
+    if not key:
+        raise ValidationFailed.for_field(path or "(empty)", "field names may not be empty")
+    if key[0] == "$":
+        raise ValidationFailed.for_field(path, "field names may not start with '$'")
+    if "." in key:
+        raise ValidationFailed.for_field(path, "field names may not contain '.'")
+    raise ValidationFailed.for_field(
+        path.replace("\x00", "\\x00"), "field names may not contain NUL"
+    )
 
 
 def _largest(fields: Mapping[str, Any]) -> str:

@@ -11,14 +11,21 @@ Guarantees, and how:
   timestamp, so a redelivered batch (after a crash between write and ack) changes nothing.
 - **The loop never dies.** Every message is validated at the edge in a fixed order (topic and
   EUI, size, UTF-8, JSON object, status schema, store key rules); a failure, or any exception
-  in handling, becomes a dead letter with a reason, and is acked.
+  in handling, becomes a dead letter with a reason (and the device's EUI whenever the topic
+  named a valid one), and is acked.
 - **A store outage stops the stream, not the consumer.** While the store raises `Unavailable`
-  the batch is retried with backoff and no more messages are read; the MQTT 5 Receive Maximum
-  (two batches) makes the broker hold the rest.
+  the batch is retried with backoff and nothing is acked. The broker stops sending at the
+  consumer's MQTT 5 Receive Maximum (two batches); in case a broker does not keep to it, the
+  consumer stops reading by itself once it holds `max_held` unacknowledged messages. The
+  connection stays up meanwhile (keepalives are answered), so an outage longer than the
+  keepalive costs no reconnect and no redelivery.
 
-One thread drives paho's network loop (`client.loop()`), validation, batching and writes, so
-acks, reconnects and flushes never race, and the consumer does not pay for a thread hand-off
-per message.
+Two threads, so that reading never waits for a write. paho's network thread (`loop_start()`)
+reads each message, validates it and adds it to the pending batch; the thread that called
+`run()` writes a batch once it is full or old enough, then acks it. While one batch is being
+written the next one fills, and the following write takes all of it: under load, batches grow
+(up to the in-flight window) and more updates per device merge into one write. Batches are
+written one at a time, so acks keep arrival order.
 """
 
 from __future__ import annotations
@@ -34,7 +41,6 @@ from types import FrameType
 from typing import Any, Protocol
 
 from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage
-from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
@@ -56,9 +62,8 @@ from domain_services.integrations.mqtt.settings import MQTTConfig, load_config
 logger = logging.getLogger(__name__)
 
 STATUS_PATTERN = "devices/{eui}/status"
-# After SIGTERM, how long a flush may keep retrying a store that is down before the consumer
-# exits without acking (the broker then keeps those messages for the next run).
-SHUTDOWN_GRACE = 10.0
+# The longest the writer sleeps without looking at its stop flag (a signal handler cannot wake
+# it: the handler runs on the same thread, which may hold the lock a notify needs).
 IDLE_LOOP_TIMEOUT = 0.2
 
 
@@ -94,7 +99,11 @@ class Acker(Protocol):
 
 @dataclass(slots=True)
 class ConsumerStats:
-    """Counters since start: logged every `LOG_INTERVAL` seconds and at exit."""
+    """Counters since start: logged every `LOG_INTERVAL` seconds and at exit.
+
+    `redelivered` counts messages the broker sent again (MQTT's DUP flag): what a previous run
+    or connection received and did not get to acknowledge.
+    """
 
     received: int = 0
     stored: int = 0
@@ -103,12 +112,26 @@ class ConsumerStats:
     retried: int = 0
     acked: int = 0
     reconnects: int = 0
+    redelivered: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
 
     def summary(self) -> str:
         return " ".join(f"{key}={value}" for key, value in self.as_dict().items())
+
+
+class _Batch:
+    """Messages received since the previous batch was taken for writing, in arrival order."""
+
+    __slots__ = ("acks", "dead", "first_at", "sources", "updates")
+
+    def __init__(self) -> None:
+        self.acks: list[tuple[int, int, int]] = []  # (mid, qos, connection generation)
+        self.updates: list[StatusUpdate] = []
+        self.sources: list[tuple[str, bytes]] = []  # topic and payload of each update
+        self.dead: list[DeadLetter] = []
+        self.first_at = 0.0
 
 
 class StatusConsumer:
@@ -120,7 +143,7 @@ class StatusConsumer:
     ```
 
     `receive()` and `flush()` are the broker-free core (tests drive them with a fake acker);
-    `run()` adds the MQTT connection, reconnects, retries, signals and periodic counters.
+    `run()` adds the MQTT connection, the writer loop, retries, signals and periodic counters.
     """
 
     def __init__(
@@ -144,6 +167,7 @@ class StatusConsumer:
         self.batch_size = batch_size or options.batch_size
         self.flush_interval = options.flush_interval if flush_interval is None else flush_interval
         self.max_payload_bytes = options.max_payload_bytes
+        self.shutdown_grace = options.shutdown_grace
         self.receive_maximum = options.effective_receive_maximum
         if self.config.is_v5 and self.receive_maximum < self.batch_size:
             logger.warning(
@@ -151,28 +175,35 @@ class StatusConsumer:
                 self.receive_maximum,
                 self.batch_size,
             )
+        #: Unacknowledged messages at which the consumer stops reading until a write completes:
+        #: a bound on memory (about 1.5 KB a message) for brokers that do not keep to the
+        #: Receive Maximum (Mosquitto 2.0 sends past it once acks flow) and for MQTT 3.1.1,
+        #: which has none. Up to it, a backlog makes batches grow, and merge more per device.
+        self.max_held = 4 * max(self.receive_maximum, self.batch_size)
         self.router = TopicRouter()
         self.router.add(STATUS_PATTERN, self._status_update)
         self.stats = ConsumerStats()
         self._acker: Acker | None = acker
         self._client: Client | None = None
-        # The pending batch, in arrival order: (mid, qos, connection generation) per message.
-        self._acks: list[tuple[int, int, int]] = []
-        self._updates: list[StatusUpdate] = []
-        self._sources: list[tuple[str, bytes]] = []
-        self._dead: list[DeadLetter] = []
-        self._first_at = 0.0
-        # Bumped at every CONNACK: a message id is only valid on the connection it came on.
+        # `_lock` guards the two batches: the one filling and the one being written (None
+        # between writes). Waiting on `_batch_ready`: the writer; on `_room`: the reader.
+        self._lock = threading.Lock()
+        self._batch_ready = threading.Condition(self._lock)
+        self._room = threading.Condition(self._lock)
+        self._batch = _Batch()
+        self._writing: _Batch | None = None
+        # Bumped when a connection starts or ends: a message id is only valid on the connection
+        # it came on. `_ack_lock` keeps a bump from falling between the check and the ack.
         self._generation = 0
+        self._ack_lock = threading.Lock()
         self._connected_once = False
         #: Set once the broker has granted every subscription: from then on, messages published
         #: while this client id is away are queued in its session (readiness for probes, tests).
         self.subscribed = threading.Event()
         self._stopping = False
         self._forced = False
-        self._reconnect_backoff = Backoff(
-            self.config.reconnect_min_delay, self.config.reconnect_max_delay
-        )
+        self._draining = False
+        self._stop_deadline = 0.0
 
     # -- the broker-free core ------------------------------------------------------------------
 
@@ -182,8 +213,9 @@ class StatusConsumer:
 
     @property
     def pending(self) -> int:
-        """Messages received but not yet acked."""
-        return len(self._acks)
+        """Messages received but not yet acked (the batch being written and the next one)."""
+        writing = self._writing
+        return len(self._batch.acks) + (len(writing.acks) if writing is not None else 0)
 
     def receive(
         self,
@@ -193,12 +225,11 @@ class StatusConsumer:
         mid: int = 0,
         qos: int = 1,
         properties: Properties | None = None,
+        dup: bool = False,
     ) -> None:
         """Validate one message into the pending batch (update or dead letter); never raises."""
-        self.stats.received += 1
-        if not self._acks:
-            self._first_at = time.monotonic()
-        self._acks.append((mid, qos, self._generation))
+        update: StatusUpdate | None = None
+        letter: DeadLetter | None = None
         try:
             found = self.router.match(topic)
             if found is None:
@@ -206,7 +237,7 @@ class StatusConsumer:
             handler, params = found
             update = handler(params, payload)
         except StatusRejected as exc:
-            self._dead_letter(topic, payload, exc.reason, exc.detail, exc.eui, properties)
+            letter = self._dead_letter(topic, payload, exc.reason, exc.detail, exc.eui, properties)
         except Exception as exc:
             logger.exception(
                 "Status handler failed: topic=%r mid=%s qos=%s payload=%r",
@@ -216,27 +247,54 @@ class StatusConsumer:
                 payload[:200],
             )
             detail = f"{type(exc).__name__}: {exc}"
-            self._dead_letter(topic, payload, Reason.HANDLER_ERROR, detail, None, properties)
-        else:
-            self._updates.append(update)
-            self._sources.append((topic, payload))
+            letter = self._dead_letter(
+                topic, payload, Reason.HANDLER_ERROR, detail, None, properties
+            )
+        with self._lock:
+            self.stats.received += 1
+            if dup:
+                self.stats.redelivered += 1
+            batch = self._batch
+            acks = batch.acks
+            if not acks:
+                batch.first_at = time.monotonic()
+                self._batch_ready.notify()  # the writer times the batch from its first message
+            acks.append((mid, qos, self._generation))
+            if update is not None:
+                batch.updates.append(update)
+                batch.sources.append((topic, payload))
+            elif letter is not None:
+                batch.dead.append(letter)
+            if len(acks) == self.batch_size:
+                self._batch_ready.notify()
 
     def flush(self) -> bool:
-        """Write the pending batch, then ack it in arrival order.
+        """Write the oldest unwritten batch, then ack it in arrival order.
 
-        Returns False, acking nothing and keeping the batch, when the store is unavailable.
+        Returns False, acking nothing and keeping the batch for the next call, when the store
+        is unavailable. Messages received meanwhile wait in the next batch.
         """
-        if not self._acks:
-            return True
+        with self._lock:
+            batch = self._writing
+            if batch is None:
+                batch = self._batch
+                if not batch.acks:
+                    return True
+                self._writing, self._batch = batch, _Batch()
         try:
-            applied, stale, dead = self._write()
+            applied, stale, dead = self._write(batch)
         except errors.Unavailable as exc:
-            logger.warning("Status store unavailable (%s); %d messages wait.", exc, len(self._acks))
+            logger.warning("Status store unavailable (%s); %d messages wait.", exc, self.pending)
             return False
-        self.stats.stored += applied
-        self.stats.stale += stale
-        self.stats.dead_lettered += dead
-        self._ack_pending()
+        acked = self._ack(batch)
+        stats = self.stats
+        stats.stored += applied
+        stats.stale += stale
+        stats.dead_lettered += dead
+        stats.acked += acked
+        with self._lock:
+            self._writing = None
+            self._room.notify()
         return True
 
     def _status_update(self, params: Mapping[str, str], payload: bytes) -> StatusUpdate:
@@ -244,16 +302,20 @@ class StatusConsumer:
             eui = normalize_eui(params["eui"])
         except errors.ValidationFailed as exc:
             raise StatusRejected(Reason.EUI, exc.message) from None
-        document = decode_payload(payload, max_bytes=self.max_payload_bytes)
         try:
+            document = decode_payload(payload, max_bytes=self.max_payload_bytes)
             timestamp, fields = parse_status(document)
+            return self.store.validate(eui, fields, timestamp=timestamp)
         except StatusRejected as exc:
+            # The topic named a valid device: its dead letter says which, whatever the fault.
             exc.eui = eui
             raise
-        try:
-            return self.store.validate(eui, fields, timestamp=timestamp)
         except errors.ValidationFailed as exc:
             raise StatusRejected(Reason.STORE_RULES, exc.message, eui=eui) from None
+        except Exception as exc:
+            logger.exception("Status handler failed for %s: payload=%r", eui, payload[:200])
+            detail = f"{type(exc).__name__}: {exc}"
+            raise StatusRejected(Reason.HANDLER_ERROR, detail, eui=eui) from exc
 
     def _dead_letter(
         self,
@@ -263,188 +325,179 @@ class StatusConsumer:
         detail: str,
         eui: str | None,
         properties: Properties | None,
-    ) -> None:
-        self._dead.append(
-            DeadLetter.create(
-                topic=topic,
-                payload=payload,
-                reason=reason,
-                detail=detail,
-                eui=eui,
-                client_id=_publisher_id(properties),
-            )
+    ) -> DeadLetter:
+        return DeadLetter.create(
+            topic=topic,
+            payload=payload,
+            reason=reason,
+            detail=detail,
+            eui=eui,
+            client_id=_publisher_id(properties),
         )
 
-    def _write(self) -> tuple[int, int, int]:
+    def _write(self, batch: _Batch) -> tuple[int, int, int]:
         applied = stale = 0
-        dead = list(self._dead)
-        if self._updates:
+        dead = list(batch.dead)
+        if batch.updates:
             try:
-                result = self.store.bulk_update(self._updates)
+                result = self.store.bulk_update(batch.updates)
             except errors.Unavailable:
                 raise
             except errors.DomainError:
                 # A batch the store refuses as a whole (e.g. a value BSON cannot encode): write
                 # one by one so only the poisoned update is dead-lettered.
-                return self._write_one_by_one(dead)
+                return self._write_one_by_one(batch, dead)
             applied, stale = result.applied, result.stale
             for index, message in result.failures.items():
-                dead.append(self._rejected_by_store(index, message))
+                dead.append(self._rejected_by_store(batch, index, message))
         if dead:
             self.dead_letters.add_many(dead)
         return applied, stale, len(dead)
 
-    def _write_one_by_one(self, dead: list[DeadLetter]) -> tuple[int, int, int]:
+    def _write_one_by_one(self, batch: _Batch, dead: list[DeadLetter]) -> tuple[int, int, int]:
         applied = stale = 0
-        for index, update in enumerate(self._updates):
+        for index, update in enumerate(batch.updates):
             try:
                 result = self.store.bulk_update([update])
             except errors.Unavailable:
                 raise
             except errors.DomainError as exc:
-                dead.append(self._rejected_by_store(index, exc.message))
+                dead.append(self._rejected_by_store(batch, index, exc.message))
                 continue
             applied += result.applied
             stale += result.stale
-            dead.extend(self._rejected_by_store(index, m) for m in result.failures.values())
+            dead.extend(self._rejected_by_store(batch, index, m) for m in result.failures.values())
         if dead:
             self.dead_letters.add_many(dead)
         return applied, stale, len(dead)
 
-    def _rejected_by_store(self, index: int, message: str) -> DeadLetter:
-        topic, payload = self._sources[index]
-        eui = self._updates[index].eui
+    def _rejected_by_store(self, batch: _Batch, index: int, message: str) -> DeadLetter:
+        topic, payload = batch.sources[index]
+        eui = batch.updates[index].eui
         logger.error("The status store refused the update for %s: %s", eui, message)
         return DeadLetter.create(
             topic=topic, payload=payload, reason=Reason.STORE_REJECTED, detail=message, eui=eui
         )
 
-    def _ack_pending(self) -> None:
+    def _ack(self, batch: _Batch) -> int:
         acker = self._acker or self._client
-        generation = self._generation
-        for mid, qos, gen in self._acks:
-            # A message from an earlier connection is redelivered on this one with its own
-            # ack; acking its old id here could ack a different message.
-            if qos and gen == generation and acker is not None:
-                acker.ack(mid, qos)
-                self.stats.acked += 1
-        self._acks.clear()
-        self._updates.clear()
-        self._sources.clear()
-        self._dead.clear()
+        if acker is None:
+            return 0
+        acked = 0
+        with self._ack_lock:
+            generation = self._generation
+            for mid, qos, gen in batch.acks:
+                # A message from an earlier connection is redelivered on a later one with its
+                # own ack; acking its old id there could ack a different message.
+                if qos and gen == generation:
+                    acker.ack(mid, qos)
+                    acked += 1
+        return acked
 
     # -- running against a broker --------------------------------------------------------------
 
     def stop(self) -> None:
-        """Ask `run()` to flush, ack, disconnect and return (safe from a signal handler)."""
+        """Ask `run()` to write and ack what it holds, disconnect and return.
+
+        Safe from a signal handler. A second call gives up waiting for a store that is down.
+        """
         if self._stopping:
             self._forced = True
+            return
+        self._stop_deadline = time.monotonic() + self.shutdown_grace
         self._stopping = True
 
     def run(self, *, install_signal_handlers: bool = True) -> ConsumerStats:
         """Consume until `stop()` (SIGTERM/SIGINT); return the final counters."""
         previous = self._install_signal_handlers() if install_signal_handlers else {}
+        client = self._client = self._make_client()
+        client.loop_start()
         try:
-            client = self._client = self._make_client()
-            self._connect(client)
-            log_interval = self.config.consumer.log_interval
-            next_log = time.monotonic() + log_interval
-            batch_size, flush_interval = self.batch_size, self.flush_interval
-            loop, success = client.loop, MQTTErrorCode.MQTT_ERR_SUCCESS
-            monotonic = time.monotonic
-            while not self._stopping:
-                acks = self._acks
-                if acks:
-                    timeout = max(0.0, self._first_at + flush_interval - monotonic())
-                else:
-                    timeout = IDLE_LOOP_TIMEOUT
-                if loop(timeout) != success:
-                    self._reconnect(client)
-                if acks and (
-                    len(acks) >= batch_size or monotonic() - self._first_at >= flush_interval
-                ):
-                    self._flush_with_retry()
-                if monotonic() >= next_log:
-                    logger.info("Status ingestion: %s", self.stats.summary())
-                    next_log += log_interval
+            self._write_until_stopped()
             self._shutdown(client)
         finally:
+            self._draining = True
+            with self._lock:
+                self._room.notify_all()
+            client.loop_stop()
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+        logger.info("Status ingestion stopped: %s", self.stats.summary())
         return self.stats
+
+    def _write_until_stopped(self) -> None:
+        log_interval = self.config.consumer.log_interval
+        monotonic = time.monotonic
+        next_log = monotonic() + log_interval
+        batch_size, flush_interval = self.batch_size, self.flush_interval
+        ready_or_not = self._batch_ready
+        while not self._stopping:
+            with self._lock:
+                batch = self._batch
+                count = len(batch.acks)
+                wait = batch.first_at + flush_interval - monotonic() if count else IDLE_LOOP_TIMEOUT
+                if count < batch_size and wait > 0:
+                    ready_or_not.wait(min(wait, IDLE_LOOP_TIMEOUT))
+                    count = 0
+            if count:
+                self._flush_with_retry()
+            if monotonic() >= next_log:
+                logger.info("Status ingestion: %s", self.stats.summary())
+                next_log += log_interval
 
     def _make_client(self) -> Client:
         client = create_client(
             self.config, client_id=self.client_id, persistent=True, manual_ack=True
         )
+        # The callbacks catch everything themselves; this keeps a bug in one from ever killing
+        # the network thread (with manual acks, paho acks nothing on an exception).
+        client.suppress_exceptions = True
         client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_subscribe = self._on_subscribe
-        # Stores host, session and CONNECT properties; every reconnect() reuses them.
+        # Stores host, session and CONNECT properties; paho's loop reuses them to reconnect.
         connect_async(client, self.config, persistent=True, receive_maximum=self.receive_maximum)
         return client
-
-    def _connect(self, client: Client) -> None:
-        while not self._stopping:
-            try:
-                client.reconnect()
-                return
-            except OSError as exc:
-                delay = self._reconnect_backoff.next_delay()
-                logger.warning(
-                    "MQTT broker %s unreachable (%s); retrying in %.1fs.",
-                    self.config.url,
-                    exc,
-                    delay,
-                )
-                self._sleep(delay)
-
-    def _reconnect(self, client: Client) -> None:
-        self.stats.reconnects += 1
-        delay = self._reconnect_backoff.next_delay()
-        logger.warning(
-            "Lost the MQTT connection to %s; reconnecting in %.1fs.", self.config.url, delay
-        )
-        self._sleep(delay)
-        if not self._stopping:
-            self._connect(client)
 
     def _flush_with_retry(self) -> bool:
         backoff = Backoff(
             self.config.consumer.retry_min_delay, self.config.consumer.retry_max_delay
         )
-        give_up_at: float | None = None
         while not self.flush():
             self.stats.retried += 1
+            delay = backoff.next_delay()
             if self._stopping:
-                give_up_at = give_up_at or time.monotonic() + SHUTDOWN_GRACE
-                if self._forced or time.monotonic() >= give_up_at:
+                left = self._stop_deadline - time.monotonic()
+                if self._forced or left <= 0:
                     logger.error(
                         "Stopping with %d messages unwritten and unacked; the broker keeps them "
                         "for the next run.",
-                        len(self._acks),
+                        self.pending,
                     )
                     return False
-            # Not calling client.loop() here is what stops reading: the broker holds the rest.
-            self._sleep(backoff.next_delay(), interruptible=False)
+                delay = min(delay, left)
+            self._sleep(delay)
         return True
 
     def _shutdown(self, client: Client) -> None:
-        logger.info("Stopping status ingestion: flushing %d pending messages.", len(self._acks))
-        self._flush_with_retry()
-        client.disconnect()
-        # Without a network thread, queued acks and the DISCONNECT are written by loop calls.
-        for _ in range(100):
-            if not client.want_write():
+        # What arrives from now on is left unacknowledged: the broker sends it to the next run.
+        self._draining = True
+        logger.info("Stopping status ingestion: writing %d pending messages.", self.pending)
+        # At most two batches are held: the one a failed write left, and the one filling.
+        for _ in range(2):
+            if not self.pending or not self._flush_with_retry():
                 break
-            client.loop(0.05)
-        logger.info("Status ingestion stopped: %s", self.stats.summary())
+        client.disconnect()
 
-    def _sleep(self, seconds: float, *, interruptible: bool = True) -> None:
+    def _sleep(self, seconds: float) -> None:
+        # Never past the shutdown deadline, even when a stop arrives in the middle of a sleep.
         deadline = time.monotonic() + seconds
-        while (remaining := deadline - time.monotonic()) > 0:
-            if (interruptible and self._stopping) or self._forced:
+        while not self._forced:
+            end = min(deadline, self._stop_deadline) if self._stopping else deadline
+            remaining = end - time.monotonic()
+            if remaining <= 0:
                 return
             time.sleep(min(remaining, 0.1))
 
@@ -458,7 +511,36 @@ class StatusConsumer:
             previous[signum] = signal.signal(signum, handle)
         return previous
 
-    # -- paho callbacks (on this thread, inside client.loop(); they must never raise) -----------
+    # -- paho callbacks (on paho's network thread; they must never raise) -----------------------
+
+    def _on_message(self, client: Client, userdata: Any, message: MQTTMessage) -> None:
+        try:
+            if self._draining:
+                return
+            if self.pending >= self.max_held:
+                self._wait_for_room()
+            try:
+                topic = message.topic
+            except UnicodeDecodeError:
+                topic = "<topic is not UTF-8>"
+            self.receive(
+                topic,
+                bytes(message.payload),  # already bytes from paho: no copy
+                mid=message.mid,
+                qos=message.qos,
+                properties=message.properties,
+                dup=message.dup,
+            )
+        except Exception:
+            # receive() does not raise; this guard is for the network thread.
+            logger.exception("Unexpected error while receiving an MQTT message.")
+
+    def _wait_for_room(self) -> None:
+        # Not returning is what stops reading: TCP then makes the broker hold the rest.
+        logger.debug("Holding %d unacknowledged messages: reading pauses.", self.pending)
+        with self._lock:
+            while self.pending >= self.max_held and not (self._stopping or self._draining):
+                self._room.wait(IDLE_LOOP_TIMEOUT)
 
     def _on_connect(
         self,
@@ -468,11 +550,25 @@ class StatusConsumer:
         reason_code: ReasonCode,
         properties: Properties | None,
     ) -> None:
+        try:
+            self._connected(client, flags, reason_code, properties)
+        except Exception:
+            logger.exception("Unexpected error on connecting to the MQTT broker.")
+
+    def _connected(
+        self,
+        client: Client,
+        flags: ConnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
         if reason_code.is_failure:
             logger.error("MQTT broker %s refused the connection: %s", self.config.url, reason_code)
             return
-        self._generation += 1
-        self._reconnect_backoff.reset()
+        with self._ack_lock:
+            self._generation += 1
+        if self._connected_once:
+            self.stats.reconnects += 1
         if not flags.session_present:
             if self._connected_once:
                 logger.error(
@@ -508,6 +604,9 @@ class StatusConsumer:
             ", ".join(f for f, _ in self.subscriptions()),
         )
 
+    def _on_connect_fail(self, client: Client, userdata: Any) -> None:
+        logger.warning("MQTT broker %s unreachable; retrying.", self.config.url)
+
     def _on_disconnect(
         self,
         client: Client,
@@ -516,6 +615,8 @@ class StatusConsumer:
         reason_code: ReasonCode,
         properties: Properties | None,
     ) -> None:
+        with self._ack_lock:
+            self._generation += 1
         if not self._stopping:
             logger.warning("Disconnected from MQTT broker %s: %s", self.config.url, reason_code)
 
@@ -534,24 +635,6 @@ class StatusConsumer:
                 logger.error("MQTT broker refused the subscription %r: %s", topic_filter, code)
         if not refused:
             self.subscribed.set()
-
-    def _on_message(self, client: Client, userdata: Any, message: MQTTMessage) -> None:
-        try:
-            try:
-                topic = message.topic
-            except UnicodeDecodeError:
-                topic = "<topic is not UTF-8>"
-            self.receive(
-                topic,
-                bytes(message.payload),
-                mid=message.mid,
-                qos=message.qos,
-                properties=message.properties,
-            )
-        except Exception:
-            # receive() does not raise; this guard is for the loop, which an escaping exception
-            # would kill.
-            logger.exception("Unexpected error while receiving an MQTT message.")
 
 
 def _publisher_id(properties: Properties | None) -> str | None:

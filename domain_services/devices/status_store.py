@@ -72,9 +72,11 @@ def device_timestamp(value: object, *, now: datetime | None = None) -> datetime:
         raise ValidationFailed.for_field(
             "timestamp", f"must be a datetime, not {type(value).__name__}"
         )
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationFailed.for_field("timestamp", "must be timezone-aware (UTC)")
-    moment = _to_millis(value.astimezone(UTC))
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValidationFailed.for_field("timestamp", "must be timezone-aware (UTC)")
+        value = value.astimezone(UTC)
+    moment = _to_millis(value) if value.microsecond % 1000 else value
     if moment > (now or datetime.now(UTC)) + MAX_CLOCK_SKEW:
         raise ValidationFailed.for_field(
             "timestamp", "is more than a day in the future (device clock?)"

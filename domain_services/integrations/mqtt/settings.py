@@ -61,6 +61,9 @@ class ConsumerConfig:
     retry_min_delay: float = 0.2
     retry_max_delay: float = 10.0
     receive_maximum: int = 0  # 0: derived from batch_size, see `effective_receive_maximum`
+    # After SIGTERM, how long the last writes may wait for a store that is down before the
+    # consumer exits without acknowledging them (the broker keeps them for the next run).
+    shutdown_grace: float = 10.0
 
     @property
     def effective_receive_maximum(self) -> int:
@@ -207,6 +210,7 @@ def _consumer(value: Any) -> ConsumerConfig:
         "RETRY_MIN_DELAY",
         "RETRY_MAX_DELAY",
         "RECEIVE_MAXIMUM",
+        "SHUTDOWN_GRACE",
     }
     unknown = set(value) - known
     if unknown:
@@ -246,6 +250,7 @@ def _consumer(value: Any) -> ConsumerConfig:
             maximum=MAX_RECEIVE_MAXIMUM,
             prefix=prefix,
         ),
+        shutdown_grace=_number(value, "SHUTDOWN_GRACE", 10.0, minimum=0, prefix=prefix),
     )
 
 
