@@ -16,8 +16,8 @@ from domain_services.interfaces.facilities.client import FacilitiesClient
 from domain_services.interfaces.resource import Resource
 from domain_services.interfaces.users import UsersService
 from domain_services.interfaces.users.client import UsersClient
+from tests.catalog.interface import Catalog
 from tests.catalog.services import CategoryService
-from tests.rest.client import CatalogClient
 from tests.rest.settings_extra import SERVICE_TOKEN
 
 
@@ -42,7 +42,8 @@ GOOD = {"URL": "http://facilities:8000", "TOKEN": "tok"}
         ({**GOOD, "OPTIONS": {"RETRIES": -1}}, "['OPTIONS']['RETRIES'] must be >= 0"),
         ({**GOOD, "OPTIONS": {"RETRIES": True}}, "['OPTIONS']['RETRIES']"),
         ({**GOOD, "OPTIONS": {"TIMEOUT": 3}}, "unknown keys ['TIMEOUT']"),
-        ({**GOOD, "CLIENT": "nowhere.Client"}, "['CLIENT'] = 'nowhere.Client'"),
+        ({**GOOD, "INTERFACE": "nowhere.Catalog"}, "['INTERFACE'] = 'nowhere.Catalog'"),
+        ({**GOOD, "INTERFACE": "tests.catalog.domain.DeclaredProducts"}, "not an Interface"),
         ({**GOOD, "REFERS_TO": "users.Organization"}, "['REFERS_TO'] must be a list"),
         ({**GOOD, "REFERS_TO": ["Organization"]}, "['REFERS_TO'] must be a list"),
         ({**GOOD, "REQUIRED": "no"}, "['REQUIRED'] must be True or False"),
@@ -126,12 +127,12 @@ def test_the_registry_serves_a_rest_domain_end_to_end(live_server, settings):
             "BACKEND": "rest",
             "URL": live_server.url,
             "TOKEN": SERVICE_TOKEN,
-            "CLIENT": "tests.rest.client.CatalogClient",
+            "INTERFACE": "tests.catalog.interface.Catalog",
         }
     }
     tools = CategoryService().create(name="Tools")
-    catalog = services.catalog
-    assert isinstance(catalog, CatalogClient)
+    catalog = services.get("catalog", Catalog)
+    assert isinstance(catalog, Catalog) and type(catalog).__name__ == "CatalogClient"
     assert catalog.categories.get(tools.uuid) == tools
     assert services.backend("catalog").ping()["status"] == "ok"
 

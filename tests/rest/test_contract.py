@@ -90,9 +90,10 @@ def test_create_update_delete_round_trip(remote_products, catalog):
 
 
 def test_a_domain_method_returns_dtos_through_get_dtos(rest, catalog):
-    from tests.rest.client import CatalogClient
+    from domain_services.integrations.rest.interface_client import client_for
+    from tests.catalog.interface import Catalog
 
-    client = CatalogClient(rest)
+    client = client_for(Catalog, rest)
     remote = client.products_of_category(category_uuid=catalog["garden"].uuid)
     local = catalog["service"].list(filters={"category": catalog["garden"].uuid}).items
     assert sorted(remote, key=lambda p: p.sku) == sorted(local, key=lambda p: p.sku)

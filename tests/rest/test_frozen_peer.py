@@ -72,7 +72,7 @@ def catalog_at(settings) -> Callable[..., RestBackend]:
             "BACKEND": "rest",
             "URL": url,
             "TOKEN": "t",
-            "CLIENT": "tests.rest.client.CatalogClient",
+            "INTERFACE": "tests.catalog.interface.Catalog",
         }
         if options:
             config["OPTIONS"] = options

@@ -5,7 +5,7 @@ DOMAIN_SERVICES = {
         "BACKEND": "rest",
         "URL": "http://facilities:8000",          # or FACILITIES_SERVICE_URL
         "TOKEN": "...",                           # or FACILITIES_SERVICE_TOKEN
-        "CLIENT": "domain_services.interfaces.facilities.client.FacilitiesClient",  # default
+        "INTERFACE": "facilities_interface.Facilities",  # the declaration its client comes from
         "REFERS_TO": ["users.Organization"],      # our models it refers to (PROTECT checks)
         "REQUIRED": True,                         # False: /health stays ok when it is down
         "OPTIONS": {"DEADLINE": 5, "RETRIES": 2, "CIRCUIT_FAILURES": 5, "CIRCUIT_COOLDOWN": 5},
@@ -21,12 +21,20 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 from domain_services.backends import Backend
 from domain_services.conf import option
 from domain_services.errors import Unavailable
 from domain_services.integrations.rest.client import RestClient
+from domain_services.integrations.rest.interface_client import client_for
+from domain_services.interfaces import Interface
 from domain_services.reference_policies import ProtectedReference, Targets
+
+_SAMPLE_CLIENTS = {
+    domain: f"domain_services.interfaces.{domain}.client.{domain.capitalize()}Client"
+    for domain in ("users", "facilities", "devices")
+}
 
 # UUIDs per reference check request; the server accepts up to `references.MAX_UUIDS`.
 REFERENCE_BATCH = 5000
@@ -105,16 +113,21 @@ class RestBackend(Backend):
             values[argument] = value
         return values
 
-    def client_class(self) -> type:
-        """The domain's client class: `CLIENT`, else `<domain>.client.<Domain>Client`."""
-        default = (
-            f"domain_services.interfaces.{self.domain}.client.{self.domain.capitalize()}Client"
-        )
-        path = self.config.get("CLIENT") or default
-        if not isinstance(path, str):
-            raise ImproperlyConfigured(f"{self.setting}['CLIENT'] must be a dotted path string.")
-        hint = "" if "CLIENT" in self.config else " (the default; set 'CLIENT' to yours)"
-        return self.import_class("CLIENT", path, hint=hint)
+    def interface(self) -> type[Interface]:
+        """`INTERFACE`: the domain's interface declaration, from which its client is derived."""
+        path = self.config.get("INTERFACE")
+        if not path or not isinstance(path, str):
+            raise ImproperlyConfigured(
+                f"{self.setting} has no 'INTERFACE'; set it to the dotted path of the "
+                f"{self.domain} domain's Interface class to call it (an entry used only for "
+                "reference checks needs no INTERFACE, and no service is built from it)."
+            )
+        cls = self.import_class("INTERFACE", path)
+        if not issubclass(cls, Interface):
+            raise ImproperlyConfigured(
+                f"{self.setting}['INTERFACE'] = {path!r} is not an Interface subclass."
+            )
+        return cls
 
     def rest_client(self) -> RestClient:
         """The configured `RestClient` (its HTTP session is pooled per process)."""
@@ -124,7 +137,9 @@ class RestBackend(Backend):
         # The whole entry is checked before it is used, not only what the client needs.
         self.refers_to()
         self.required()
-        return self.client_class()(self.rest_client())
+        if "INTERFACE" not in self.config and self.domain in _SAMPLE_CLIENTS:
+            return import_string(_SAMPLE_CLIENTS[self.domain])(self.rest_client())
+        return client_for(self.interface(), self.rest_client())
 
     def check(self) -> list[str]:
         problems = []
@@ -132,7 +147,7 @@ class RestBackend(Backend):
             self.url,
             self.token,
             self.options,
-            self.client_class,
+            *([self.interface] if "INTERFACE" in self.config else []),
             self.refers_to,
             self.required,
         ):
