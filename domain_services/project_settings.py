@@ -147,13 +147,18 @@ def device_integration_settings(
     """`MONGODB` and `MQTT` for a project that stores device status and talks to devices.
 
     `MONGODB_URL` and `MQTT_URL` override the URLs (the library reads them); the defaults
-    point at a local MongoDB and Mosquitto.
+    point at a local MongoDB and Mosquitto. The database is `MONGODB_DATABASE`, else the one in
+    `MONGODB_URL`'s path, else `devices`.
     """
+    from domain_services.integrations.mongodb.settings import database_from_url
+
+    database = (
+        os.environ.get("MONGODB_DATABASE")
+        or database_from_url(os.environ.get("MONGODB_URL", ""))
+        or "devices"
+    )
     return {
-        "MONGODB": {
-            "URL": "mongodb://127.0.0.1:27017",
-            "DATABASE": os.environ.get("MONGODB_DATABASE", "devices"),
-        },
+        "MONGODB": {"URL": "mongodb://127.0.0.1:27017", "DATABASE": database},
         "MQTT": {
             "URL": "mqtt://127.0.0.1:1883",
             "CLIENT_ID": os.environ.get("MQTT_CLIENT_ID", "devices-service"),
@@ -168,12 +173,19 @@ DEVICE_APPS = ["domain_services.integrations.mongodb", "domain_services.devices"
 
 
 def remote_domain(
-    domain: str, default_port: int, *, refers_to: Sequence[str] = (), required: bool = True
+    domain: str,
+    default_port: int,
+    *,
+    interface: str | None = None,
+    refers_to: Sequence[str] = (),
+    required: bool = True,
 ) -> dict[str, Any]:
     """A `rest` DOMAIN_SERVICES entry for `domain`, its URL and token from the environment.
 
-    `refers_to`: this project's models the domain holds references to; it is asked before one
-    is deleted. A domain listed only for that is not `required` for this service to be healthy.
+    `interface`: the dotted path of the domain's `Interface`, from which its client is derived
+    (a domain this project only answers reference checks for needs none). `refers_to`: this
+    project's models the domain holds references to; it is asked before one is deleted. A
+    domain listed only for that is not `required` for this service to be healthy.
     """
     upper = domain.upper()
     entry: dict[str, Any] = {
@@ -181,6 +193,8 @@ def remote_domain(
         "URL": os.environ.get(f"{upper}_SERVICE_URL", f"http://127.0.0.1:{default_port}"),
         "TOKEN": sent_token(domain),
     }
+    if interface:
+        entry["INTERFACE"] = interface
     if refers_to:
         entry["REFERS_TO"] = list(refers_to)
     if not required:

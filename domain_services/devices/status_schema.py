@@ -38,6 +38,7 @@ MAX_STRING_READING = 256
 MAX_READINGS = 64
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what BSON can store
 ALLOWED_KEYS = frozenset({"timestamp", "battery", "signal", "firmware", "readings"})
+_NUMBERS = (int, float)
 
 
 class Reason:
@@ -96,9 +97,8 @@ def parse_status(
     document: Mapping[str, Any], *, now: datetime | None = None
 ) -> tuple[datetime, dict[str, Any]]:
     """The device timestamp and the status fields of a decoded payload, or StatusRejected."""
-    unknown = document.keys() - ALLOWED_KEYS
-    if unknown:
-        names = ", ".join(sorted(repr(k) for k in unknown)[:5])
+    if not ALLOWED_KEYS.issuperset(document):
+        names = ", ".join(sorted(repr(k) for k in document.keys() - ALLOWED_KEYS)[:5])
         raise StatusRejected(
             Reason.SCHEMA, f"unknown keys {names}; allowed: {sorted(ALLOWED_KEYS)}"
         )
@@ -106,9 +106,10 @@ def parse_status(
         raise StatusRejected(Reason.SCHEMA, "timestamp: required")
     timestamp = parse_timestamp(document["timestamp"], now=now)
     fields: dict[str, Any] = {}
+    # Exact types first (what JSON decodes to), then the general test: this runs per message.
     if "battery" in document:
         battery = document["battery"]
-        if not _is_number(battery) or not 0 <= battery <= 100:
+        if not (type(battery) in _NUMBERS or _is_number(battery)) or not 0 <= battery <= 100:
             raise StatusRejected(Reason.SCHEMA, "battery: must be a number from 0 to 100")
         fields["battery"] = battery
     if "signal" in document:
@@ -141,9 +142,10 @@ def parse_timestamp(value: Any, *, now: datetime | None = None) -> datetime:
             raise StatusRejected(
                 Reason.SCHEMA, "timestamp: not an ISO 8601 date-time (e.g. 2025-05-01T12:00:00Z)"
             ) from None
-        if moment.tzinfo is None:
-            raise StatusRejected(Reason.SCHEMA, "timestamp: needs a UTC offset such as Z")
-        moment = moment.astimezone(UTC)
+        if moment.tzinfo is not UTC:
+            if moment.tzinfo is None:
+                raise StatusRejected(Reason.SCHEMA, "timestamp: needs a UTC offset such as Z")
+            moment = moment.astimezone(UTC)
     elif _is_number(value) and math.isfinite(value):
         try:
             moment = datetime.fromtimestamp(value, tz=UTC)
@@ -158,7 +160,9 @@ def parse_timestamp(value: Any, *, now: datetime | None = None) -> datetime:
         raise StatusRejected(
             Reason.SCHEMA, "timestamp: outside 2000-01-01 .. one day from now (device clock?)"
         )
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    if moment.microsecond % 1000:
+        moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    return moment
 
 
 def _readings(value: Any) -> dict[str, Any]:
@@ -167,26 +171,43 @@ def _readings(value: Any) -> dict[str, Any]:
     if len(value) > MAX_READINGS:
         raise StatusRejected(Reason.SCHEMA, f"readings: at most {MAX_READINGS} values")
     for key, item in value.items():
-        if item is None or isinstance(item, bool):
+        # The common, valid cases by exact type; anything else gets the full check.
+        kind = type(item)
+        if kind is float:
+            if math.isfinite(item):
+                continue
+        elif kind is str:
+            if len(item) <= MAX_STRING_READING:
+                continue
+        elif kind is int:
+            if INT64_MIN <= item <= INT64_MAX:
+                continue
+        elif kind is bool or item is None:
             continue
-        if isinstance(item, int) and INT64_MIN <= item <= INT64_MAX:
-            continue
-        if isinstance(item, float) and math.isfinite(item):
-            continue  # 1e400 decodes to inf: out of range like an int past 64 bits
-        if isinstance(item, int | float):
-            raise StatusRejected(
-                Reason.SCHEMA, f"readings.{key}: number out of range (64-bit integer or finite)"
-            )
-        if isinstance(item, str):
-            if len(item) > MAX_STRING_READING:
-                raise StatusRejected(
-                    Reason.SCHEMA, f"readings.{key}: strings are limited to {MAX_STRING_READING}"
-                )
-            continue
-        raise StatusRejected(
-            Reason.SCHEMA, f"readings.{key}: must be a string, number, boolean or null"
-        )
+        _check_reading(key, item)
     return value
+
+
+def _check_reading(key: str, item: Any) -> None:
+    if item is None or isinstance(item, bool):
+        return
+    if isinstance(item, int) and INT64_MIN <= item <= INT64_MAX:
+        return
+    if isinstance(item, float) and math.isfinite(item):
+        return  # 1e400 decodes to inf: out of range like an int past 64 bits
+    if isinstance(item, int | float):
+        raise StatusRejected(
+            Reason.SCHEMA, f"readings.{key}: number out of range (64-bit integer or finite)"
+        )
+    if isinstance(item, str):
+        if len(item) > MAX_STRING_READING:
+            raise StatusRejected(
+                Reason.SCHEMA, f"readings.{key}: strings are limited to {MAX_STRING_READING}"
+            )
+        return
+    raise StatusRejected(
+        Reason.SCHEMA, f"readings.{key}: must be a string, number, boolean or null"
+    )
 
 
 def _is_number(value: Any) -> bool:

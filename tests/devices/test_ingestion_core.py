@@ -100,6 +100,8 @@ def test_each_hostile_message_is_dead_lettered_with_its_reason_and_acked(
     assert consumer.flush()
     [letter] = dead_letters(database)
     assert (letter["reason"], letter["topic"]) == (reason, topic), letter["detail"]
+    # Whatever is wrong with the payload, a valid EUI in the topic says which device sent it.
+    assert letter["eui"] == (None if reason in (Reason.TOPIC, Reason.EUI) else VICTIM)
     assert base64.b64decode(letter["payload_b64"]) == payload
     assert letter["received_at"] is not None
     assert database["device_status"].count_documents({}) == 0
@@ -163,7 +165,7 @@ def test_a_handler_exception_is_dead_lettered_and_the_next_message_still_handled
     consumer.receive(f"devices/{eui(2)}/status", status(2), mid=2)
     assert consumer.flush()
     [letter] = dead_letters(database)
-    assert letter["reason"] == Reason.HANDLER_ERROR
+    assert (letter["reason"], letter["eui"]) == (Reason.HANDLER_ERROR, eui(1))
     assert "RuntimeError: bug in a handler" in letter["detail"]
     assert flaky.store.get(eui(2)) is not None
     assert acks.mids == [1, 2]

@@ -86,7 +86,7 @@ def parse_settings(raw: Mapping[str, Any] | None = None) -> MongoSettings:
             f"{SETTING}['URL'] must be a URL starting with mongodb:// or mongodb+srv://, "
             f"not {redact_url(str(url))!r}"
         )
-    database = config.get("DATABASE") or _database_from_url(url)
+    database = config.get("DATABASE") or database_from_url(url)
     if not database:
         raise ImproperlyConfigured(
             f"{SETTING} has no 'DATABASE'; set it to the database name (or put it in the URL path)"
@@ -152,7 +152,9 @@ def url_hosts(url: str) -> str:
     return netloc.rpartition("@")[2] or "localhost"
 
 
-def _database_from_url(url: str) -> str:
+def database_from_url(url: str) -> str:
+    """The database named in a MongoDB URL's path (`devices` in `mongodb://h/devices?x=1`), or
+    an empty string."""
     # urlsplit refuses multi-host netlocs with ports on some versions, so only read the path.
     rest = url.partition("://")[2]
     path = rest.partition("/")[2]
