@@ -258,3 +258,122 @@ def test_bad_bodies_on_existing_objects(client, all_operations, existing):
             others = {n: _valid(s) for n, s in request_fields(operation).items() if n != name}
             body = {**others, name: wrong} if method == "post" else {name: wrong}
             assert_names(call(client, method, target, body=body, **AUTH), name)
+
+
+# -- hostile bodies, strict types, JSON errors everywhere (every body-taking operation) ---------
+
+PAST_THE_STACK = 1_000  # Python's JSON decoder runs out of stack at about 945 levels
+
+
+def body_operations(all_operations, existing=None):
+    """(method, concrete path, operation) of every operation that takes a JSON body."""
+    for path, method, operation in all_operations:
+        if "requestBody" not in operation:
+            continue
+        if "{uuid}" in path and existing is not None:
+            collection = path.split("{uuid}")[0]
+            target = path.replace("{uuid}", str(existing.get(collection, uuid.uuid4())))
+        else:
+            target = concrete(path)
+        yield method, target, operation
+
+
+def test_a_body_over_the_upload_limit_is_413_everywhere(client, all_operations, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    for method, target, _ in body_operations(all_operations):
+        raw = '{"name": "' + "x" * 1_001 + '"}'
+        response = call(client, method, target, raw=raw, **AUTH)
+        assert response.status_code == 413, (method, target, response.status_code)
+        assert response.json()["code"] == "too_large"
+
+
+def test_json_nested_too_deep_is_400_naming_the_body_or_field(client, all_operations, existing):
+    for method, target, operation in body_operations(all_operations, existing):
+        deep = "[" * PAST_THE_STACK + "]" * PAST_THE_STACK
+        assert_names(call(client, method, target, raw=deep, **AUTH), "body")
+        for name in list(request_fields(operation))[:1]:
+            raw = '{"' + name + '": ' + deep + "}"
+            response = call(client, method, target, raw=raw, **AUTH)
+            assert list(response.json().get("errors", {})) == [name], (method, target, response)
+
+
+def test_a_lone_surrogate_is_400_naming_where_it_is(client, all_operations, existing):
+    for method, target, operation in body_operations(all_operations, existing):
+        response = call(client, method, target, raw='{"\\ud800": 1}', **AUTH)
+        assert_names(response, "\\\\ud800")
+        response.content.decode("utf-8")  # the error body itself is valid UTF-8
+        for name, spec in request_fields(operation).items():
+            if _resolve(spec).get("type") != "string":
+                continue
+            response = call(client, method, target, raw='{"' + name + '": "a\\udfffb"}', **AUTH)
+            assert list(response.json().get("errors", {})) == [name], (method, target, name)
+
+
+def test_false_and_integers_are_not_uuids_anywhere(client, all_operations, existing):
+    checked = 0
+    for method, target, operation in body_operations(all_operations, existing):
+        for name, spec in request_fields(operation).items():
+            spec = _resolve(spec)
+            if spec.get("format") == "uuid":
+                values = [False, True, 0, 1]
+            elif spec.get("type") == "array" and _resolve(spec["items"]).get("format") == "uuid":
+                values = [[False], [0]]
+            else:
+                continue
+            for value in values:
+                response = call(client, method, target, body={name: value}, **AUTH)
+                assert response.status_code == 400, (method, target, name, value)
+                assert any(k.split(".")[0] == name for k in response.json()["errors"]), (
+                    method,
+                    target,
+                    name,
+                    response.json(),
+                )
+                checked += 1
+    assert checked >= 40  # every lookup and every reference field
+
+
+def test_a_number_is_not_a_string_anywhere(client, all_operations, existing):
+    for method, target, operation in body_operations(all_operations, existing):
+        for name, spec in request_fields(operation).items():
+            spec = _resolve(spec)
+            if spec.get("type") == "string" and "format" not in spec:
+                response = call(client, method, target, body={name: 12}, **AUTH)
+                assert_names(response, name)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/", "/api/v1/nothing", "/api/v1/devices/x/y/z", "/api/v2/devices/"]
+)
+def test_unknown_api_urls_are_json_404s(client, path):
+    response = client.get(path, **AUTH)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_an_unsupported_method_is_a_json_405_on_every_path(client, all_operations):
+    paths = {path for path, _, _ in all_operations}
+    for path in paths:
+        methods = {method for p, method, _ in all_operations if p == path}
+        unsupported = next(m for m in ("put", "patch", "delete", "post") if m not in methods)
+        response = call(client, unsupported, concrete(path), body={}, **AUTH)
+        assert response.status_code == 405, (unsupported, path, response.status_code)
+        assert response.json()["code"] == "method_not_allowed"
+
+
+def test_the_root_paths_are_no_debug_page(client, settings):
+    settings.DEBUG = True
+    index = client.get("/")
+    root = client.get("/api/v1/", **AUTH)
+
+    assert index.status_code == 200 and index.json()["api"].endswith("/api/v1/")
+    assert root.status_code == 200
+    assert set(root.json()["resources"]) == {
+        "organizations",
+        "people",
+        "buildings",
+        "floors",
+        "rooms",
+        "devices",
+    }
+    assert client.get("/api/", **AUTH).json()["code"] == "not_found"

@@ -15,12 +15,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from domain_services.integrations.rest.server.fields import StrictUUIDField
+from domain_services.integrations.rest.server.schema import field_schema
 from domain_services.integrations.rest.server.views import ErrorSerializer, validated_input
 from domain_services.reference_policies import protecting_references
 
@@ -29,11 +31,26 @@ MAX_UUIDS = 10_000  # per request, all targets together
 MAX_TARGETS = 100
 
 
+_UUID_LIST = serializers.ListField(child=StrictUUIDField(), max_length=MAX_UUIDS)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "propertyNames": {"pattern": TARGET_PATTERN},
+        "maxProperties": MAX_TARGETS,
+        "additionalProperties": field_schema(_UUID_LIST),
+    }
+)
+class TargetsField(serializers.DictField):
+    """Model label -> UUIDs; documented with the key pattern the validation below enforces."""
+
+
 class ProtectingQuerySerializer(serializers.Serializer):
     """`{"targets": {"facilities.Room": [uuid, ...]}}`: the objects about to be deleted."""
 
-    targets = serializers.DictField(
-        child=serializers.ListField(child=serializers.UUIDField(), max_length=MAX_UUIDS),
+    targets = TargetsField(
+        child=serializers.ListField(child=StrictUUIDField(), max_length=MAX_UUIDS),
         help_text="Model label ('domain.Model') -> UUIDs of the objects about to be deleted.",
     )
 

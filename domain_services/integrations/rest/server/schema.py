@@ -3,9 +3,11 @@
 drf-spectacular documents what a serializer declares; a few things the servers of this library
 do are not serializers, so they are added here:
 
-- `field_schema(field)`: the JSON Schema of one serializer field, exactly as drf-spectacular
-  writes it for a request body (type, format, bounds, pattern, enum), for query parameters
-  declared as serializer fields (the filters of a `ResourceViewSet`).
+- `field_schema(field)`: the JSON Schema of one serializer field, as drf-spectacular writes it
+  for a request body (type, format, bounds, pattern, enum), for query parameters declared as
+  serializer fields (the filters of a `ResourceViewSet`).
+- Free text refuses the NUL character (DRF's `CharField` does, and PostgreSQL cannot store it):
+  said with a `pattern` on every string of a request that has no format, enum or pattern.
 - `document_api` (a `POSTPROCESSING_HOOKS` entry, set by `rest_framework_settings`): request
   bodies are closed (`additionalProperties: false`, since `validated_input` refuses unknown
   fields); a path parameter named `uuid` is a UUID (the `resource_urls` convention; a malformed
@@ -22,6 +24,8 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
 ERROR_COMPONENT = "Error"
+# Any text but NUL, as DRF's CharField takes it.
+TEXT_PATTERN = r"^[^\x00]*$"
 
 _ERROR_DESCRIPTIONS = {
     "400": "Invalid input: `errors` names each field (or `body`, or the query parameter).",
@@ -41,7 +45,9 @@ def field_schema(field: serializers.Field) -> dict[str, Any]:
     auto = AutoSchema()
     schema: dict[str, Any] = auto._map_serializer_field(field, "request")
     auto._insert_field_validators(field, schema)
-    return {key: value for key, value in schema.items() if not key.startswith("x-spec")}
+    schema = {key: value for key, value in schema.items() if not key.startswith("x-spec")}
+    _refuse_nul(schema)
+    return schema
 
 
 def document_api(
@@ -75,6 +81,23 @@ def _close_request_body(body: dict[str, Any], components: dict[str, Any]) -> Non
         target = components.get(ref.rsplit("/", 1)[-1]) if ref else schema
         if isinstance(target, dict) and target.get("type", "object") == "object":
             target.setdefault("additionalProperties", False)
+            _refuse_nul(target)
+
+
+def _refuse_nul(schema: Any) -> None:
+    """Give every free-text string in `schema` (nested ones included) the `TEXT_PATTERN`."""
+    if isinstance(schema, list):
+        for item in schema:
+            _refuse_nul(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and not {"format", "enum", "pattern"} & set(schema):
+        schema["pattern"] = TEXT_PATTERN
+    for value in schema.get("properties", {}).values():
+        _refuse_nul(value)
+    for key in ("items", "additionalProperties", "oneOf", "anyOf", "allOf"):
+        _refuse_nul(schema.get(key))
 
 
 def _document_errors(operation: dict[str, Any], has_body: bool, components: Any) -> None:

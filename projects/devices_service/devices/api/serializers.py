@@ -5,7 +5,7 @@ from rest_framework_dataclasses.serializers import DataclassSerializer
 
 from devices.models import Device
 from domain_services.devices.commands import COMMAND_NAME
-from domain_services.devices.eui import EUI_PATTERN
+from domain_services.devices.eui import EUI_PATTERN, normalize_eui
 from domain_services.integrations.rest.server.fields import StrictUUIDField
 from domain_services.interfaces.devices import DeviceDTO
 
@@ -15,13 +15,26 @@ class DeviceSerializer(DataclassSerializer):
         dataclass = DeviceDTO
 
 
+class EUIField(serializers.RegexField):
+    """A device EUI as `normalize_eui` takes it (documented as its pattern), read canonical."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "16 hex digits, or 8 pairs separated by '-' or ':' (70-B3-D5-7E-D0-00-12-34).",
+        )
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid": "Must be 16 hex digits, or 8 pairs separated by '-' or ':'."},
+        )
+        super().__init__(EUI_PATTERN, max_length=23, **kwargs)
+
+    def to_internal_value(self, data):
+        return normalize_eui(super().to_internal_value(data), field=self.field_name or "eui")
+
+
 class DeviceCreateSerializer(serializers.Serializer):
-    eui = serializers.RegexField(
-        EUI_PATTERN,
-        max_length=23,
-        help_text="16 hex digits, or 8 pairs separated by '-' or ':' (70-B3-D5-7E-D0-00-12-34).",
-        error_messages={"invalid": "Must be 16 hex digits, or 8 pairs separated by '-' or ':'."},
-    )
+    eui = EUIField()
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Device.Kind.choices, required=False)
     firmware = serializers.CharField(max_length=50, required=False, allow_blank=True)

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from domain_services import NotFound, ValidationFailed, services
-from domain_services.devices.command_log import check_key
+from domain_services.devices.command_log import MAX_KEY_LENGTH, check_key
 from domain_services.dto import dto_to_dict
 from domain_services.integrations.rest.server.fields import StrictUUIDField
 from domain_services.integrations.rest.server.views import ResourceViewSet, validated_input
@@ -31,7 +31,7 @@ class DeviceViewSet(ResourceViewSet):
         "room": StrictUUIDField(),
         "organization": StrictUUIDField(),
         "kind": serializers.ChoiceField(choices=s.Device.Kind.choices),
-        "eui": serializers.CharField(),
+        "eui": s.EUIField(),
     }
     ordering_fields = ("name", "eui", "kind", "created_at")
     allow_delete = True
@@ -73,7 +73,8 @@ def device_status(request: Request, uuid: str) -> Response:
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    # As check_key takes it: printable ASCII, no spaces.
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[!-~]+$"},
     OpenApiParameter.HEADER,
     description="Send the same key when retrying: the command is published once and every "
     "retry returns the first result. 1-200 printable ASCII characters without spaces.",
