@@ -16,10 +16,10 @@ help:
 	@echo "make test        the full suite: pytest, lint, types, import boundaries"
 	@echo "make bench       side-by-side benchmarks, printed as ratios"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml projects/interfaces/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[all,dev]"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[all,dev]" -e projects/interfaces
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -160,6 +160,7 @@ class ModelService(BaseService, Generic[M, D]):
     def create(self, **fields: Any) -> D:
         """Validate and store a new object; `after_create(dto)` runs after commit."""
         values = self._writable_values(self.clean_input(dict(fields)))
+        self.validate_references(dict(values), current=None)
         with self._atomic():
             obj = self.model(**values)
             self._save(obj, created=True)
@@ -173,6 +174,14 @@ class ModelService(BaseService, Generic[M, D]):
         """Change the given fields of one object; `after_update(dto)` runs after commit."""
         key = parse_uuid(uuid)
         values = self._writable_values(self.clean_input(dict(fields)))
+        current = self._stored_values(key)
+        changes = {
+            name: value
+            for name, value in values.items()
+            if getattr(value, "pk", value) != current.get(name)
+        }
+        if changes:
+            self.validate_references(changes, current=current)
         with self._atomic():
             obj = self._get_for_update(key)
             for name, value in values.items():
@@ -216,6 +225,17 @@ class ModelService(BaseService, Generic[M, D]):
     def clean_input(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Normalise incoming field values before anything else (e.g. upper-case a code)."""
         return fields
+
+    def validate_references(
+        self, changes: dict[str, Any], *, current: Mapping[str, Any] | None
+    ) -> None:
+        """Check what this write changes against other domains; raise ValidationFailed.
+
+        Runs before the write transaction opens, so a call to another service holds no row
+        lock; `changes` holds only the fields whose value differs from the stored one (all of
+        them on create, where `current` is None), so an update that changes no reference makes
+        no remote call. `current` is the stored object, field by field (a relation as its key).
+        """
 
     def validate(self, obj: M, *, created: bool) -> None:
         """Rules beyond the model's own; raise ValidationFailed. Runs in the transaction."""
@@ -299,9 +319,20 @@ class ModelService(BaseService, Generic[M, D]):
     def _refetch(self, obj: M) -> D:
         if self._custom_to_dto():
             return self.to_dto(obj)
-        return self.dtos(self.model._default_manager.using(self._write_alias()).filter(pk=obj.pk))[
-            0
-        ]
+        return self.dtos(self.get_queryset().using(self._write_alias()).filter(pk=obj.pk))[0]
+
+    def _stored_values(self, key: UUID) -> dict[str, Any]:
+        """The stored row by field name (a relation as its primary key), before a write."""
+        fields = self.model._meta.concrete_fields
+        row = (
+            self.model._default_manager.using(self._write_alias())
+            .filter(uuid=key)
+            .values(*(f.attname for f in fields))
+            .first()
+        )
+        if row is None:
+            raise NotFound(f"{self._label()} {key} does not exist.", uuid=key)
+        return {f.name: row[f.attname] for f in fields}
 
     def dtos(self, queryset: QuerySet[M]) -> builtins.list[D]:
         """DTOs for a queryset of this model, in one query (for domain-specific selectors)."""
@@ -416,9 +447,10 @@ class ModelService(BaseService, Generic[M, D]):
             raise ValidationFailed.for_field("search", f"{self._label()} cannot be searched.")
         query = Q()
         for name in self.search_fields:
-            field = self.model._meta.get_field(name)
-            column = f"{name}__uuid" if field.is_relation else name
-            query |= Q(**{f"{self.dto_sources.get(name, column)}__icontains": text})
+            column = self.dto_sources.get(name)
+            if column is None:
+                column = f"{name}__uuid" if self.model._meta.get_field(name).is_relation else name
+            query |= Q(**{f"{column}__icontains": text})
         return query
 
     def _ordering(self, ordering: Sequence[str] | str | None) -> builtins.list[str]:

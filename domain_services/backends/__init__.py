@@ -24,6 +24,18 @@ class Backend:
     def create_service(self) -> Any:
         raise NotImplementedError
 
+    def serves_here(self) -> bool:
+        """Does this process serve the domain (its data and its API)? Only `local` does."""
+        return False
+
+    def interface(self) -> Any:
+        """The domain's `Interface` declaration, when the entry names one."""
+        return None
+
+    def urls(self) -> str | None:
+        """A module of extra API URL patterns served with the domain (`URLS`), if any."""
+        return None
+
     def import_class(self, key: str, path: str, *, hint: str = "") -> type:
         """The class at dotted `path`, named in this entry's `key`; ImproperlyConfigured if not."""
         try:

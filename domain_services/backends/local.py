@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from domain_services.backends import Backend
+from domain_services.interfaces import Interface
 
 
 class LocalBackend(Backend):
@@ -22,6 +23,23 @@ class LocalBackend(Backend):
             )
         return self.import_class("SERVICE", path)
 
+    def interface(self) -> type[Interface] | None:
+        """The interface the service class implements (it subclasses it), or None."""
+        cls = self.service_class()
+        return getattr(cls, "declaration", None) if issubclass(cls, Interface) else None
+
+    def urls(self) -> str | None:
+        """A module of extra API URL patterns served with the domain (custom views): `URLS`,
+        else the service class's `api_urls` attribute, so every project serving the domain
+        serves them."""
+        value = self.config.get("URLS", getattr(self.service_class(), "api_urls", None))
+        if value is not None and not (isinstance(value, str) and value):
+            raise ImproperlyConfigured(f"{self.setting}['URLS'] must be a dotted module path.")
+        return value
+
+    def serves_here(self) -> bool:
+        return True
+
     def create_service(self) -> Any:
         cls = self.service_class()
         options = self.config.get("OPTIONS") or {}
@@ -31,11 +49,20 @@ class LocalBackend(Backend):
             raise ImproperlyConfigured(
                 f"{self.setting}['OPTIONS'] does not fit {cls.__name__}(): {exc}"
             ) from None
-        return cls(**options)
+        service = cls(**options)
+        interface = self.interface()
+        gaps = interface.missing(service) if interface is not None else []
+        if gaps:
+            raise ImproperlyConfigured(
+                f"{self.setting}['SERVICE'] = {cls.__name__} does not implement all of "
+                f"{interface.__name__}: {', '.join(gaps)} missing."  # type: ignore[union-attr]
+            )
+        return service
 
     def check(self) -> list[str]:
         try:
             self.service_class()
+            self.urls()
         except ImproperlyConfigured as exc:
             return [str(exc)]
         return []

@@ -63,6 +63,7 @@ class Field:
     max_length: int | None = None
     min_length: int | None = None
     pattern: str | None = None
+    format: str | None = None  # "email"
     min_value: int | None = None
     max_value: int | None = None
     choices: Sequence[str] | None = None
@@ -211,12 +212,10 @@ class ResourceSpec(Generic[D]):
         for key in ("uuid",):
             if key not in fields:
                 raise TypeError(f"resource({self.dto.__name__}): the DTO needs a `uuid` field.")
-        for group, names in (("filters", self.filters), ("ordering", self.ordering)):
-            unknown = [n for n in names if n.lstrip("-") not in fields]
-            if unknown:
-                raise TypeError(
-                    f"resource({self.dto.__name__}): {group} {unknown} are not DTO fields."
-                )
+        # Filters are on DTO fields (what callers see); orderings may use any stored field.
+        unknown = [n for n in self.filters if n not in fields]
+        if unknown:
+            raise TypeError(f"resource({self.dto.__name__}): filters {unknown} are not DTO fields.")
         if self.max_page_size < self.page_size or self.page_size < 1:
             raise TypeError("resource(): need 1 <= page_size <= max_page_size.")
 

@@ -124,7 +124,7 @@ class InMemoryResource(Generic[D]):
 
 
 def _sort_key(name: str, item: Any) -> tuple[bool, Any]:
-    value = getattr(item, name)
+    value = getattr(item, name, None)  # an ordering on a field the DTO does not carry
     return (value is None, value if value is not None else 0)
 
 

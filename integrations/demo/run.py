@@ -54,8 +54,8 @@ from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 from domain_services.integrations.rest.tokens import split_tokens  # noqa: E402
 from domain_services.project_settings import DEV_SERVICE_TOKEN, env_debug  # noqa: E402
-from domain_services.testing import demo_data  # noqa: E402
 from domain_services.testing.network import accepts, free_port  # noqa: E402
+from org_interfaces import demo_data  # noqa: E402
 
 DEFAULT_DATA_DIR = REPO / ".demo"
 DEFAULT_PORTS = (8001, 8002, 8003)

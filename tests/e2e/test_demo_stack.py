@@ -29,8 +29,8 @@ import requests
 from pymongo import MongoClient
 
 from domain_services.project_settings import DEV_SERVICE_TOKEN
-from domain_services.testing import demo_data
 from domain_services.testing.network import free_port
+from org_interfaces import demo_data
 
 pytestmark = pytest.mark.slow
 
@@ -490,3 +490,71 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+# -- concurrent writers ---------------------------------------------------------------------------
+
+WRITERS = 8  # per service, as many as the demo's gunicorn serves at once (2 workers x 4 threads)
+WRITE_ROUNDS = 3
+
+
+@contextlib.contextmanager
+def _serving(stack: Stack) -> Iterator[dict[str, str]]:
+    """The stack's URLs; when an earlier test stopped it, a fresh run on the same data."""
+    if stack.process.poll() is None:
+        yield stack.urls
+        return
+    output = stack.output.with_name("writers-run.out")
+    process = _start([*stack.command, "--no-simulator"], stack.env, output)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while READY_LINE not in output.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"run.py did not start again:\n{output.read_text(errors='replace')}")
+            time.sleep(0.2)
+        yield stack.urls
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+def test_eight_concurrent_writers_on_each_service_get_no_5xx(stack: Stack) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    acme = demo_data.demo_uuid("org", "acme")
+    # A room of acme's that a seeded device stands in: devices may go there.
+    seeded = next(row for row in demo_data.devices() if row.fields["organization"] == acme)
+    room_uuid = seeded.fields["room"]
+    run = uuid.uuid4().hex[:6]
+
+    def write(service: str, n: int) -> tuple[str, int, str]:
+        url = stack.urls[service]
+        if service == "users":
+            path, body = "organizations/", {"name": f"Writer {run} {n}", "slug": f"w-{run}-{n}"}
+        elif service == "facilities":
+            path, body = "buildings/", {"name": f"Writer {run} {n}", "organization": str(acme)}
+        else:
+            eui = uuid.uuid4().hex[:16].upper()
+            path = "devices/"
+            body = {
+                "eui": eui,
+                "name": f"Writer {run} {n}",
+                "kind": "sensor",
+                "room": str(room_uuid),
+                "organization": str(acme),
+            }
+        response = requests.post(f"{url}/api/v1/{path}", json=body, headers=AUTH, timeout=60)
+        return service, response.status_code, response.text[:200]
+
+    with _serving(stack):
+        jobs = [(service, n) for n in range(WRITERS * WRITE_ROUNDS) for service in PROJECTS]
+        with ThreadPoolExecutor(WRITERS * len(PROJECTS)) as pool:
+            results = list(pool.map(lambda job: write(*job), jobs))
+
+    server_errors = [result for result in results if result[1] >= 500]
+    assert not server_errors, f"{len(server_errors)} of {len(results)}: {server_errors[:5]}"
+    assert all(status == 201 for _, status, _ in results), [r for r in results if r[1] != 201][:5]

@@ -9,13 +9,8 @@ from domain_services import services
 from domain_services.checks import check_domain_services
 from domain_services.integrations.rest.backend import RestBackend
 from domain_services.integrations.rest.client import RestClient
-from domain_services.interfaces.devices import DevicesService
-from domain_services.interfaces.devices.client import DevicesClient
-from domain_services.interfaces.facilities import FacilitiesService
-from domain_services.interfaces.facilities.client import FacilitiesClient
-from domain_services.interfaces.resource import Resource
-from domain_services.interfaces.users import UsersService
-from domain_services.interfaces.users.client import UsersClient
+from domain_services.integrations.rest.interface_client import client_for
+from domain_services.interfaces import Resource
 from tests.catalog.interface import Catalog
 from tests.catalog.services import CategoryService
 from tests.rest.settings_extra import SERVICE_TOKEN
@@ -81,43 +76,37 @@ def test_environment_variables_override_url_and_token(monkeypatch):
     assert (rest.read_timeout, rest.retries, rest.connect_timeout) == (3, 0, 2.0)
 
 
-@pytest.mark.parametrize(
-    ("domain", "client_class", "interface"),
-    [
-        ("facilities", FacilitiesClient, FacilitiesService),
-        ("users", UsersClient, UsersService),
-        ("devices", DevicesClient, DevicesService),
-    ],
-)
-def test_the_default_client_is_the_domains_own_and_implements_its_interface(
-    domain, client_class, interface, monkeypatch
-):
-    monkeypatch.delenv(f"{domain.upper()}_SERVICE_URL", raising=False)
-    service = backend(domain, **GOOD).create_service()
-    assert type(service) is client_class
-    assert isinstance(service, interface)
-    for name in ("buildings", "floors", "rooms", "organizations", "people", "devices"):
-        if hasattr(service, name):
-            assert isinstance(getattr(service, name), Resource)
+def test_the_client_is_derived_from_the_interface_and_implements_it(monkeypatch):
+    monkeypatch.delenv("CATALOG_SERVICE_URL", raising=False)
+    service = backend(
+        "catalog", **GOOD, INTERFACE="tests.catalog.interface.Catalog"
+    ).create_service()
+    assert isinstance(service, Catalog) and Catalog.missing(service) == []
+    assert isinstance(service.products, Resource) and isinstance(service.categories, Resource)
 
 
-def test_the_domain_clients_call_their_documented_urls(stub):
+def test_a_derived_client_calls_the_declared_routes(stub):
     stub.respond = lambda method, path, body: (
         200,
-        {"results": [], "count": 0, "page": 2, "page_size": 5},
+        {"results": [], "count": 0, "page": 1, "page_size": 2, "uuid": "x"}
+        if method == "GET"
+        else None,
         0,
     )
-    rest = RestClient("x", stub.url, token="t")
+    catalog = client_for(Catalog, RestClient("catalog", stub.url, token="t"))
     key = "00000000-0000-0000-0000-000000000001"
-    FacilitiesClient(rest).rooms_of_building(building_uuid=key)
-    DevicesClient(rest).devices_for_building(building_uuid=key)
-    page = UsersClient(rest).members_of_organization(organization_uuid=key, page=2, page_size=5)
-    assert (page.page, page.page_size, page.items) == (2, 5, ())
-    assert [call["path"] for call in stub.calls] == [
-        f"/api/v1/buildings/{key}/rooms",
-        f"/api/v1/buildings/{key}/devices",
-        f"/api/v1/organizations/{key}/members?page=2&page_size=5",
+    catalog.products_of_category(category_uuid=key)
+    page = catalog.cheapest(limit=2, active=False)
+    catalog.skus(uuids=[key, key])
+    catalog.retire(product_uuid=key)
+    assert (page.page, page.page_size, page.items) == (1, 2, ())
+    assert [(call["method"], call["path"]) for call in stub.calls] == [
+        ("GET", f"/api/v1/categories/{key}/products"),
+        ("GET", "/api/v1/cheapest?limit=2&active=false"),
+        ("GET", f"/api/v1/skus?uuids={key}&uuids={key}"),
+        ("POST", "/api/v1/retire"),
     ]
+    assert stub.calls[-1]["body"] == {"product_uuid": key}
 
 
 @pytest.mark.django_db(transaction=True)

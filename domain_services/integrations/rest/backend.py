@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
 
 from domain_services.backends import Backend
 from domain_services.conf import option
@@ -30,11 +29,6 @@ from domain_services.integrations.rest.client import RestClient
 from domain_services.integrations.rest.interface_client import client_for
 from domain_services.interfaces import Interface
 from domain_services.reference_policies import ProtectedReference, Targets
-
-_SAMPLE_CLIENTS = {
-    domain: f"domain_services.interfaces.{domain}.client.{domain.capitalize()}Client"
-    for domain in ("users", "facilities", "devices")
-}
 
 # UUIDs per reference check request; the server accepts up to `references.MAX_UUIDS`.
 REFERENCE_BATCH = 5000
@@ -137,8 +131,6 @@ class RestBackend(Backend):
         # The whole entry is checked before it is used, not only what the client needs.
         self.refers_to()
         self.required()
-        if "INTERFACE" not in self.config and self.domain in _SAMPLE_CLIENTS:
-            return import_string(_SAMPLE_CLIENTS[self.domain])(self.rest_client())
         return client_for(self.interface(), self.rest_client())
 
     def check(self) -> list[str]:

@@ -17,8 +17,12 @@ globals().update(
         base_dir=BASE_DIR,
         domains={
             "devices": {"BACKEND": "local", "SERVICE": "devices.services.DevicesDomain"},
-            "facilities": remote_domain("facilities", default_port=8002),
-            "users": remote_domain("users", default_port=8001),
+            "facilities": remote_domain(
+                "facilities", default_port=8002, interface="org_interfaces.facilities.Facilities"
+            ),
+            "users": remote_domain(
+                "users", default_port=8001, interface="org_interfaces.users.Users"
+            ),
         },
         extra_apps=DEVICE_APPS,
     )

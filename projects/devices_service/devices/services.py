@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -9,20 +10,19 @@ from domain_services import ModelService, NotFound, ValidationFailed, parse_uuid
 from domain_services.devices.commands import CommandSent
 from domain_services.devices.eui import normalize_eui
 from domain_services.devices.status_store import DeviceStatus
-from domain_services.interfaces.devices import DeviceDTO
+from org_interfaces.devices import DeviceDTO, Devices
+from org_interfaces.facilities import Facilities
+from org_interfaces.users import Users
 
 from . import live
 from .models import Device
 
 
 class DeviceService(ModelService[Device, DeviceDTO]):
-    """Devices; a room and organization are checked in their own domains on every write."""
+    """Devices; a new room or organization is checked in its own domain."""
 
-    domain = "devices"
     model = Device
-    dto = DeviceDTO
-    filter_fields = ("room", "organization", "kind", "eui")
-    ordering_fields = ("name", "eui", "kind", "created_at")
+    declaration = Devices.devices
     default_ordering = ("name",)
 
     def clean_input(self, fields: dict[str, Any]) -> dict[str, Any]:
@@ -30,45 +30,49 @@ class DeviceService(ModelService[Device, DeviceDTO]):
             fields["eui"] = normalize_eui(fields["eui"])
         return fields
 
-    def validate(self, obj: Device, *, created: bool) -> None:
-        # Two remote lookups at most, whatever else the device carries.
+    def validate_references(
+        self, changes: dict[str, Any], *, current: Mapping[str, Any] | None
+    ) -> None:
+        # Asked only when the room or the organization changes, before the transaction opens:
+        # two remote lookups at most, none for a rename.
+        if "room" not in changes and "organization" not in changes:
+            return
+        place = {**(current or {}), **changes}
         try:
-            organization = services.users.organizations.get(obj.organization)
+            organization = services.get("users", Users).organizations.get(place["organization"])
         except NotFound:
             raise ValidationFailed.for_field(
-                "organization", f"No organization with UUID {obj.organization}."
+                "organization", f"No organization with UUID {place['organization']}."
             ) from None
         try:
-            room = services.facilities.rooms.get(obj.room)
+            room = services.get("facilities", Facilities).rooms.get(place["room"])
         except NotFound:
-            raise ValidationFailed.for_field("room", f"No room with UUID {obj.room}.") from None
+            raise ValidationFailed.for_field(
+                "room", f"No room with UUID {place['room']}."
+            ) from None
         if room.organization != organization.uuid:
             raise ValidationFailed.for_field(
-                "room", f"Room {room.name!r} belongs to another organization."
+                "room", f"Room {room.label!r} belongs to another organization."
             )
 
 
-class DevicesDomain:
-    """The devices domain's public interface (`interfaces.devices.DevicesService`)."""
+class DevicesDomain(Devices):
+    """The devices domain, in this process."""
+
+    # Served beside the derived API wherever this domain is local: live status and commands.
+    api_urls = "devices.api.urls"
 
     def __init__(self) -> None:
         self.devices = DeviceService()
 
-    def devices_for_building(self, *, building_uuid: UUID | str) -> list[DeviceDTO]:
+    def devices_for_building(self, *, building_uuid: UUID) -> list[DeviceDTO]:
         # One call to facilities, one query here, however many rooms and devices.
-        rooms = services.facilities.rooms_of_building(building_uuid=building_uuid)
+        rooms = services.get("facilities", Facilities).rooms_of_building(
+            building_uuid=building_uuid
+        )
         if not rooms:
             return []
         return self.devices.find(filters={"room": [room.uuid for room in rooms]})
-
-    def register_device(self, **fields: Any) -> DeviceDTO:
-        return self.devices.create(**fields)
-
-    def update_device(self, uuid: UUID | str, **fields: Any) -> DeviceDTO:
-        return self.devices.update(uuid, **fields)
-
-    def decommission_device(self, uuid: UUID | str) -> None:
-        self.devices.delete(uuid)
 
     # Live status and commands (MongoDB and MQTT, not the relational database).
 

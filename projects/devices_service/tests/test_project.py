@@ -9,21 +9,23 @@ import pytest
 from django.core.management import call_command
 
 from domain_services import services
-from domain_services.interfaces.facilities import BuildingDTO, RoomDTO
-from domain_services.interfaces.users import OrganizationDTO
 from domain_services.project_settings import DEV_SERVICE_TOKEN
-from domain_services.testing.fakes import FakeFacilitiesService, FakeUsersService
+from org_interfaces.facilities import BuildingDTO, RoomDTO
+from org_interfaces.fakes import FakeFacilities, FakeUsers
+from org_interfaces.users import OrganizationDTO
 
 AUTH = {"HTTP_AUTHORIZATION": f"Bearer {DEV_SERVICE_TOKEN}"}
 
 
 @pytest.fixture
 def world():
-    users, facilities = FakeUsersService(), FakeFacilitiesService()
+    users, facilities = FakeUsers(), FakeFacilities()
     org = users.organizations.add(OrganizationDTO(uuid.uuid4(), "Acme", "acme"))
     building = facilities.buildings.add(BuildingDTO(uuid.uuid4(), "HQ", "", org.uuid))
     rooms = [
-        facilities.rooms.add(RoomDTO(uuid.uuid4(), uuid.uuid4(), building.uuid, org.uuid, f"R{n}"))
+        facilities.rooms.add(
+            RoomDTO(uuid.uuid4(), uuid.uuid4(), building.uuid, org.uuid, f"R{n}", f"HQ / 1 / R{n}")
+        )
         for n in range(3)
     ]
     with services.overriding(users=users, facilities=facilities):

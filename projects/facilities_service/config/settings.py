@@ -12,7 +12,9 @@ globals().update(
         base_dir=BASE_DIR,
         domains={
             "facilities": {"BACKEND": "local", "SERVICE": "facilities.services.FacilitiesDomain"},
-            "users": remote_domain("users", default_port=8001),
+            "users": remote_domain(
+                "users", default_port=8001, interface="org_interfaces.users.Users"
+            ),
             # Devices stand in rooms: a room is only deleted once devices says none does.
             "devices": remote_domain(
                 "devices", default_port=8003, refers_to=["facilities.Room"], required=False

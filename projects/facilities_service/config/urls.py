@@ -1,12 +1,9 @@
-"""URLs of the facilities service: admin, API v1, API docs, health."""
+"""URLs of the facilities service: the admin, then what `service_urls()` derives from settings
+(the API of every domain served here, the API root and docs, health)."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import path
 
 from domain_services.integrations.rest.urls import service_urls
 
-urlpatterns = [
-    path("admin/", admin.site.urls),
-    path("api/v1/", include("facilities.api.urls")),
-    *service_urls(),
-]
+urlpatterns = [path("admin/", admin.site.urls), *service_urls()]

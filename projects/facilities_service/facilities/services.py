@@ -2,64 +2,107 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from uuid import UUID
 
+from django.db.models import Case, CharField, F, Value, When
+from django.db.models.functions import Cast, Concat
+from django.db.models.query import QuerySet
+
 from domain_services import ModelService, NotFound, ValidationFailed, services
-from domain_services.interfaces.facilities import BuildingDTO, FloorDTO, RoomDTO
+from org_interfaces.facilities import BuildingDTO, Facilities, FloorDTO, RoomDTO
+from org_interfaces.users import Users
 
 from .models import Building, Floor, Room
 
+SEPARATOR = Value(" / ")
+
+
+def floor_name(prefix: str = "") -> Case:
+    """A floor's name, or "Level <n>" when it has none (what `Floor.__str__` shows)."""
+    return Case(
+        When(
+            **{f"{prefix}name": ""},
+            then=Concat(Value("Level "), Cast(f"{prefix}level", CharField())),
+        ),
+        default=F(f"{prefix}name"),
+        output_field=CharField(),
+    )
+
 
 class BuildingService(ModelService[Building, BuildingDTO]):
-    domain = "facilities"
     model = Building
-    dto = BuildingDTO
-    filter_fields = ("organization",)
-    ordering_fields = ("name", "created_at")
+    declaration = Facilities.buildings
     default_ordering = ("name",)
 
-    def validate(self, obj: Building, *, created: bool) -> None:
-        # The organization lives in the users domain: ask it, locally or over REST.
-        try:
-            services.users.organizations.get(obj.organization)
-        except NotFound:
-            raise ValidationFailed.for_field(
-                "organization", f"No organization with UUID {obj.organization}."
-            ) from None
+    def validate_references(
+        self, changes: dict[str, Any], *, current: Mapping[str, Any] | None
+    ) -> None:
+        # The organization lives in the users domain: asked only when it changes, and before
+        # the write transaction opens (no row lock is held during the call).
+        if "organization" in changes:
+            try:
+                services.get("users", Users).organizations.get(changes["organization"])
+            except NotFound:
+                raise ValidationFailed.for_field(
+                    "organization", f"No organization with UUID {changes['organization']}."
+                ) from None
 
 
 class FloorService(ModelService[Floor, FloorDTO]):
-    domain = "facilities"
     model = Floor
-    dto = FloorDTO
-    filter_fields = ("building", "level")
-    ordering_fields = ("level", "name")
+    declaration = Facilities.floors
     default_ordering = ("building", "level")
+    dto_sources = {"label": "label"}
+
+    def get_queryset(self) -> QuerySet[Floor]:
+        return (
+            super()
+            .get_queryset()
+            .annotate(
+                label=Concat("building__name", SEPARATOR, floor_name(), output_field=CharField())
+            )
+        )
 
 
 class RoomService(ModelService[Room, RoomDTO]):
-    domain = "facilities"
     model = Room
-    dto = RoomDTO
+    declaration = Facilities.rooms
     dto_sources = {
         "floor": "floor__uuid",
         "building": "floor__building__uuid",
         "organization": "floor__building__organization",
+        "label": "label",
     }
-    filter_fields = ("floor", "name")
-    ordering_fields = ("name",)
     default_ordering = ("floor__level", "name")
 
+    def get_queryset(self) -> QuerySet[Room]:
+        return (
+            super()
+            .get_queryset()
+            .annotate(
+                label=Concat(
+                    "floor__building__name",
+                    SEPARATOR,
+                    floor_name("floor__"),
+                    SEPARATOR,
+                    "name",
+                    output_field=CharField(),
+                )
+            )
+        )
 
-class FacilitiesDomain:
-    """The facilities domain's public interface (`interfaces.facilities.FacilitiesService`)."""
+
+class FacilitiesDomain(Facilities):
+    """The facilities domain, in this process."""
 
     def __init__(self) -> None:
         self.buildings = BuildingService()
         self.floors = FloorService()
         self.rooms = RoomService()
 
-    def rooms_of_building(self, *, building_uuid: UUID | str) -> list[RoomDTO]:
+    def rooms_of_building(self, *, building_uuid: UUID) -> list[RoomDTO]:
         building = self.buildings.get(building_uuid)
         queryset = self.rooms.get_queryset().filter(floor__building__uuid=building.uuid)
         return self.rooms.dtos(queryset.order_by("floor__level", "name"))

@@ -9,16 +9,16 @@ import pytest
 from django.core.management import call_command
 
 from domain_services import services
-from domain_services.interfaces.users import OrganizationDTO
 from domain_services.project_settings import DEV_SERVICE_TOKEN
-from domain_services.testing.fakes import FakeUsersService
+from org_interfaces.fakes import FakeUsers
+from org_interfaces.users import OrganizationDTO
 
 AUTH = {"HTTP_AUTHORIZATION": f"Bearer {DEV_SERVICE_TOKEN}"}
 
 
 @pytest.fixture
 def users():
-    fake = FakeUsersService()
+    fake = FakeUsers()
     fake.organizations.add(OrganizationDTO(uuid=uuid.uuid4(), name="Acme", slug="acme"))
     with services.overriding(users=fake):
         yield fake

@@ -14,6 +14,8 @@ from domain_services import services
 from domain_services.integrations.mongodb.client import reset_client
 from domain_services.project_settings import DEV_SERVICE_TOKEN
 from domain_services.testing.mongodb import wire_client
+from org_interfaces.facilities import Facilities
+from org_interfaces.users import Users
 
 
 @pytest.fixture(autouse=True)
@@ -27,9 +29,10 @@ def fresh_registry():
 def rest_client(live_server):
     """Build a domain's REST client against the live server of this same code."""
     from domain_services.integrations.rest.client import RestClient
+    from domain_services.integrations.rest.interface_client import client_for
 
-    def build(domain: str, client_class):
-        return client_class(RestClient(domain, live_server.url, token=DEV_SERVICE_TOKEN))
+    def build(domain: str, interface):
+        return client_for(interface, RestClient(domain, live_server.url, token=DEV_SERVICE_TOKEN))
 
     return build
 
@@ -65,12 +68,9 @@ def remote_neighbours(rest_client):
     Only this test's context sees the REST clients: the live server keeps serving its
     domains locally, as the owning projects would.
     """
-    from domain_services.interfaces.facilities.client import FacilitiesClient
-    from domain_services.interfaces.users.client import UsersClient
-
     with services.overriding(
-        users=rest_client("users", UsersClient),
-        facilities=rest_client("facilities", FacilitiesClient),
+        users=rest_client("users", Users),
+        facilities=rest_client("facilities", Facilities),
     ):
         yield
 

@@ -6,6 +6,7 @@ The endpoints come from the OpenAPI schema, so a new endpoint is swept without e
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import pytest
@@ -62,7 +63,8 @@ def call(client, method, path, body=None, raw=None, **extra):
 
 
 def concrete(path, value=None):
-    return path.replace("{uuid}", str(value or uuid.uuid4()))
+    """The path with every `{parameter}` (all UUIDs here) filled in."""
+    return re.sub(r"\{[a-z_]+\}", lambda _: str(value or uuid.uuid4()), path)
 
 
 def assert_names(response, name):

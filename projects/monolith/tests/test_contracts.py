@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from domain_services import services
-from domain_services.testing.contracts import DevicesContract, FacilitiesContract, UsersContract
+from org_interfaces.contracts import DevicesContract, FacilitiesContract, UsersContract
+from org_interfaces.devices import Devices
+from org_interfaces.facilities import Facilities
+from org_interfaces.users import Users
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
@@ -16,27 +19,21 @@ BACKENDS = ["local", "rest"]
 def users(request):
     if request.param == "local":
         return services.users
-    from domain_services.interfaces.users.client import UsersClient
-
-    return request.getfixturevalue("rest_client")("users", UsersClient)
+    return request.getfixturevalue("rest_client")("users", Users)
 
 
 @pytest.fixture(params=BACKENDS)
 def facilities(request):
     if request.param == "local":
         return services.facilities
-    from domain_services.interfaces.facilities.client import FacilitiesClient
-
-    return request.getfixturevalue("rest_client")("facilities", FacilitiesClient)
+    return request.getfixturevalue("rest_client")("facilities", Facilities)
 
 
 @pytest.fixture(params=BACKENDS)
 def devices(request):
     if request.param == "local":
         return services.devices
-    from domain_services.interfaces.devices.client import DevicesClient
-
-    return request.getfixturevalue("rest_client")("devices", DevicesClient)
+    return request.getfixturevalue("rest_client")("devices", Devices)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from domain_services import Conflict, ModelService, Page, ValidationFailed
-from domain_services.interfaces.users import OrganizationDTO, PersonDTO
+from org_interfaces.users import OrganizationDTO, PersonDTO, Users
 
 from .models import Organization, Person
 
@@ -18,28 +18,22 @@ USER_FIELDS = ("username", "email", "is_active")
 
 
 class OrganizationService(ModelService[Organization, OrganizationDTO]):
-    domain = "users"
     model = Organization
-    dto = OrganizationDTO
-    filter_fields = ("slug",)
-    ordering_fields = ("name", "slug", "created_at")
+    declaration = Users.organizations
     default_ordering = ("name",)
 
 
 class PersonService(ModelService[Person, PersonDTO]):
     """People: a domain record tied to the Django user they log in with."""
 
-    domain = "users"
     model = Person
-    dto = PersonDTO
+    declaration = Users.people
     dto_sources = {
         "username": "user__username",
         "email": "user__email",
         "is_active": "user__is_active",
         "organization": "organization__uuid",
     }
-    filter_fields = ("organization", "role")
-    ordering_fields = ("full_name", "created_at")
     default_ordering = ("full_name",)
     writable_fields = ("organization", "full_name", "role")
 
@@ -98,15 +92,15 @@ def _clean(obj: Any, *, exclude: list[str]) -> None:
         raise ValidationFailed.from_django(exc) from exc
 
 
-class UsersDomain:
-    """The users domain's public interface (`domain_services.interfaces.users.UsersService`)."""
+class UsersDomain(Users):
+    """The users domain, in this process."""
 
     def __init__(self) -> None:
         self.organizations = OrganizationService()
         self.people = PersonService()
 
     def members_of_organization(
-        self, *, organization_uuid: UUID | str, page: int = 1, page_size: int = 50
+        self, *, organization_uuid: UUID, page: int = 1, page_size: int = 50
     ) -> Page[PersonDTO]:
         organization = self.organizations.get(organization_uuid)
         return self.people.list(

@@ -101,6 +101,8 @@ def drf_field(hint: Any, spec: Field | None = None, *, required: bool = True) ->
             "trim_whitespace": False,
             **options,
         }
+        if spec.format == "email":
+            return serializers.EmailField(**text)
         if spec.pattern:
             return serializers.RegexField(spec.pattern, **text)
         return serializers.CharField(**text)

@@ -1,18 +1,9 @@
-"""Input and output shapes of the devices API."""
+"""Shapes of the devices API that the interface declaration does not give: EUIs, commands."""
 
 from rest_framework import serializers
-from rest_framework_dataclasses.serializers import DataclassSerializer
 
-from devices.models import Device
 from domain_services.devices.commands import COMMAND_NAME
 from domain_services.devices.eui import EUI_PATTERN, normalize_eui
-from domain_services.integrations.rest.server.fields import StrictUUIDField
-from domain_services.interfaces.devices import DeviceDTO
-
-
-class DeviceSerializer(DataclassSerializer):
-    class Meta:
-        dataclass = DeviceDTO
 
 
 class EUIField(serializers.RegexField):
@@ -31,23 +22,6 @@ class EUIField(serializers.RegexField):
 
     def to_internal_value(self, data):
         return normalize_eui(super().to_internal_value(data), field=self.field_name or "eui")
-
-
-class DeviceCreateSerializer(serializers.Serializer):
-    eui = EUIField()
-    name = serializers.CharField(max_length=200)
-    kind = serializers.ChoiceField(choices=Device.Kind.choices, required=False)
-    firmware = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    room = StrictUUIDField()
-    organization = StrictUUIDField()
-
-
-class DeviceUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    kind = serializers.ChoiceField(choices=Device.Kind.choices)
-    firmware = serializers.CharField(max_length=50, allow_blank=True)
-    room = StrictUUIDField()
-    organization = StrictUUIDField()
 
 
 class CommandSerializer(serializers.Serializer):

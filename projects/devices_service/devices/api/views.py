@@ -1,8 +1,9 @@
-"""The devices API: thin views over the devices domain service."""
+"""The devices API views that the interface declaration does not derive: live status (from
+MongoDB) and commands (over MQTT). The rest of `/api/v1/` is derived (`api_urls`)."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,9 +11,9 @@ from rest_framework.response import Response
 from domain_services import NotFound, ValidationFailed, services
 from domain_services.devices.command_log import MAX_KEY_LENGTH, check_key
 from domain_services.dto import dto_to_dict
-from domain_services.integrations.rest.server.fields import StrictUUIDField
-from domain_services.integrations.rest.server.views import ResourceViewSet, validated_input
-from domain_services.uuids import parse_uuid
+from domain_services.integrations.rest.server.interface_views import resource_viewset
+from domain_services.integrations.rest.server.views import validated_input
+from org_interfaces.devices import Devices
 
 from . import serializers as s
 from .status import DeviceStatusSerializer, with_statuses
@@ -22,19 +23,16 @@ INCLUDE = OpenApiParameter(
 )
 
 
-class DeviceViewSet(ResourceViewSet):
-    resource = staticmethod(lambda: services.devices.devices)
-    output_serializer = s.DeviceSerializer
-    create_serializer = s.DeviceCreateSerializer
-    update_serializer = s.DeviceUpdateSerializer
+DerivedDeviceViewSet = resource_viewset(Devices, Devices.devices)
+
+
+class DeviceViewSet(DerivedDeviceViewSet):  # type: ignore[misc,valid-type]
+    """The derived devices resource, with live status on request (`?include=status`)."""
+
     filter_fields = {
-        "room": StrictUUIDField(),
-        "organization": StrictUUIDField(),
-        "kind": serializers.ChoiceField(choices=s.Device.Kind.choices),
-        "eui": s.EUIField(),
+        **DerivedDeviceViewSet.filter_fields,
+        "eui": s.EUIField(),  # any spelling of an EUI finds the device
     }
-    ordering_fields = ("name", "eui", "kind", "created_at")
-    allow_delete = True
     extra_parameters = ("include",)
 
     @extend_schema(parameters=[INCLUDE])
@@ -52,14 +50,6 @@ class DeviceViewSet(ResourceViewSet):
         response = super().retrieve(request, uuid)
         response.data = with_statuses([response.data])[0]
         return response
-
-
-@extend_schema(responses=s.DeviceSerializer(many=True), summary="Devices in a building")
-@api_view(["GET"])
-def building_devices(request: Request, uuid: str) -> Response:
-    building = parse_uuid(uuid)  # a malformed one is a 400 naming the path's `uuid`
-    found = services.devices.devices_for_building(building_uuid=building)
-    return Response(s.DeviceSerializer(found, many=True).data)
 
 
 @extend_schema(responses=DeviceStatusSerializer, summary="Live status of a device")

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from devices.models import Device
-from domain_services.testing import demo_data
+from org_interfaces import demo_data
 
 
 class Command(BaseCommand):

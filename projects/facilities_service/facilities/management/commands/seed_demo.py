@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from domain_services.testing import demo_data
 from facilities.models import Building, Floor, Room
+from org_interfaces import demo_data
 
 
 class Command(BaseCommand):

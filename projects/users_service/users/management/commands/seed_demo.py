@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from domain_services.testing import demo_data
+from org_interfaces import demo_data
 from users.models import Organization, Person
 
 

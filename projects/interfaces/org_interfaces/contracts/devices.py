@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from domain_services.errors import Conflict, NotFound, ValidationFailed
-from domain_services.interfaces.devices import DeviceDTO
+from org_interfaces.devices import DeviceDTO
 
 
 class DevicesContract:

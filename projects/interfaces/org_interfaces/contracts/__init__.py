@@ -5,8 +5,8 @@ run the subclass once with the local implementation and once with the REST clien
 live server. Both must pass the same assertions, error cases included.
 """
 
-from domain_services.testing.contracts.devices import DevicesContract
-from domain_services.testing.contracts.facilities import FacilitiesContract
-from domain_services.testing.contracts.users import UsersContract
+from org_interfaces.contracts.devices import DevicesContract
+from org_interfaces.contracts.facilities import FacilitiesContract
+from org_interfaces.contracts.users import UsersContract
 
 __all__ = ["DevicesContract", "FacilitiesContract", "UsersContract"]

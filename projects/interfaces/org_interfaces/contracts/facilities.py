@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from domain_services.errors import Conflict, NotFound, ValidationFailed
-from domain_services.interfaces.facilities import BuildingDTO, FloorDTO, RoomDTO
+from org_interfaces.facilities import BuildingDTO, FloorDTO, RoomDTO
 
 
 class FacilitiesContract:

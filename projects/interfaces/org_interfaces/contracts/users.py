@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from domain_services.errors import Conflict, NotFound, ValidationFailed
-from domain_services.interfaces.users import OrganizationDTO, PersonDTO
+from org_interfaces.users import OrganizationDTO, PersonDTO
 
 
 class UsersContract:

@@ -1,0 +1,79 @@
+"""The devices domain's interface: devices, where they are and who owns them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from domain_services.devices.eui import EUI_PATTERN
+from domain_services.interfaces import Field, Interface, query, resource
+
+Kind = Literal["sensor", "meter", "actuator", "gateway"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceDTO:
+    uuid: UUID
+    eui: str
+    name: str
+    kind: Kind
+    firmware: str
+    room: UUID
+    organization: UUID
+    created_at: datetime
+
+
+PLACE = {"room": Field(), "organization": Field()}
+
+
+class Devices(Interface, domain="devices"):
+    """What other domains may ask of the devices domain."""
+
+    devices = resource(
+        DeviceDTO,
+        filters={"room": UUID, "organization": UUID, "kind": Kind, "eui": str},
+        ordering=("name", "eui", "kind", "created_at"),
+        search=("name", "eui"),
+        create={
+            "eui": Field(
+                max_length=23,
+                pattern=EUI_PATTERN,
+                help_text="16 hex digits, or 8 pairs separated by '-' or ':' "
+                "(70-B3-D5-7E-D0-00-12-34).",
+            ),
+            "name": Field(max_length=200),
+            "kind": Field(required=False),
+            "firmware": Field(max_length=50, required=False, allow_blank=True),
+            **PLACE,
+        },
+        update={
+            "name": Field(max_length=200, required=False),
+            "kind": Field(required=False),
+            "firmware": Field(max_length=50, required=False, allow_blank=True),
+            "room": Field(required=False),
+            "organization": Field(required=False),
+        },
+        delete=True,
+    )
+
+    @query(route="buildings/{building_uuid}/devices")
+    def devices_for_building(self, *, building_uuid: UUID) -> list[DeviceDTO]:
+        """Every device in the rooms of one building: a fixed number of queries and calls."""
+        raise NotImplementedError
+
+    # Names the domain's own language gives to resource operations: plain methods, the same
+    # whichever backend serves the domain.
+
+    def register_device(self, **fields: Any) -> DeviceDTO:
+        """Register a device after checking its room and organization in their domains."""
+        return self.devices.create(**fields)
+
+    def update_device(self, uuid: UUID | str, **fields: Any) -> DeviceDTO:
+        """Change a device; a new room or organization is checked like on registration."""
+        return self.devices.update(uuid, **fields)
+
+    def decommission_device(self, uuid: UUID | str) -> None:
+        """Remove a device."""
+        self.devices.delete(uuid)
