@@ -49,8 +49,13 @@ lint: $(VENV_DEP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The library, then the sample projects (their apps, shared interfaces and monolith settings).
+PROJECT_SOURCES := projects/interfaces/org_interfaces projects/users_service/users \
+  projects/facilities_service/facilities projects/devices_service/devices projects/monolith/monolith
+
 type: $(VENV_DEP)
 	$(BIN)/mypy domain_services
+	$(BIN)/mypy --config-file projects/mypy.ini $(PROJECT_SOURCES)
 
 boundaries: $(VENV_DEP)
 	$(BIN)/lint-imports

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -74,8 +74,16 @@ class ServiceRegistry:
             "domain_services", default=None
         )
 
+    @overload
+    def get(self, domain: str) -> Any: ...
+
+    @overload
+    def get(self, domain: str, interface: type[T]) -> T: ...
+
     def get(self, domain: str, interface: type[T] | None = None) -> T | Any:
-        """The service for `domain`; with `interface`, checked to implement it."""
+        """The service for `domain`; with `interface` (the domain's `Interface`), checked to
+        implement it and typed as it: `services.get("facilities", Facilities).rooms.get(...)`
+        is checked by mypy, whichever backend serves the domain."""
         service = (self._scoped.get() or {}).get(domain) or self._services.get(domain)
         if service is None:
             with self._lock:

@@ -312,7 +312,15 @@ def _operation(kind: Kind, route: str | None) -> Callable[[F], F]:
     return mark
 
 
-def query(function: F | None = None, *, route: str | None = None) -> Any:
+@overload
+def query(function: F, *, route: str | None = None) -> F: ...
+
+
+@overload
+def query(function: None = None, *, route: str | None = None) -> Callable[[F], F]: ...
+
+
+def query(function: F | None = None, *, route: str | None = None) -> F | Callable[[F], F]:
     """Mark an interface method as a query: it changes nothing, so a call may be retried.
 
     Over REST a query is a GET at `route` (default: the method name with dashes).
@@ -322,7 +330,15 @@ def query(function: F | None = None, *, route: str | None = None) -> Any:
     )
 
 
-def command(function: F | None = None, *, route: str | None = None) -> Any:
+@overload
+def command(function: F, *, route: str | None = None) -> F: ...
+
+
+@overload
+def command(function: None = None, *, route: str | None = None) -> Callable[[F], F]: ...
+
+
+def command(function: F | None = None, *, route: str | None = None) -> F | Callable[[F], F]:
     """Mark an interface method as a command: it changes something; never retried blindly.
 
     Over REST a command is a POST at `route` with its arguments as a JSON body.

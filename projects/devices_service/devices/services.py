@@ -63,7 +63,7 @@ class DevicesDomain(Devices):
     api_urls = "devices.api.urls"
 
     def __init__(self) -> None:
-        self.devices = DeviceService()
+        self.devices = self._devices = DeviceService()
 
     def devices_for_building(self, *, building_uuid: UUID) -> list[DeviceDTO]:
         # One call to facilities, one query here, however many rooms and devices.
@@ -72,7 +72,7 @@ class DevicesDomain(Devices):
         )
         if not rooms:
             return []
-        return self.devices.find(filters={"room": [room.uuid for room in rooms]})
+        return self._devices.find(filters={"room": [room.uuid for room in rooms]})
 
     # Live status and commands (MongoDB and MQTT, not the relational database).
 

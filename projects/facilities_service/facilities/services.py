@@ -100,9 +100,9 @@ class FacilitiesDomain(Facilities):
     def __init__(self) -> None:
         self.buildings = BuildingService()
         self.floors = FloorService()
-        self.rooms = RoomService()
+        self.rooms = self._rooms = RoomService()
 
     def rooms_of_building(self, *, building_uuid: UUID) -> list[RoomDTO]:
         building = self.buildings.get(building_uuid)
-        queryset = self.rooms.get_queryset().filter(floor__building__uuid=building.uuid)
-        return self.rooms.dtos(queryset.order_by("floor__level", "name"))
+        queryset = self._rooms.get_queryset().filter(floor__building__uuid=building.uuid)
+        return self._rooms.dtos(queryset.order_by("floor__level", "name"))
