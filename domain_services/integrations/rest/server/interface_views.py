@@ -35,7 +35,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_dataclasses.serializers import DataclassSerializer
 
-from domain_services.dto import to_json
+from domain_services.dto import dto_to_dict, to_json
 from domain_services.errors import ValidationFailed
 from domain_services.integrations.rest.server.exceptions import flatten_errors
 from domain_services.integrations.rest.server.fields import StrictUUIDField
@@ -181,8 +181,8 @@ def resource_viewset(interface: type[Interface], spec: ResourceSpec[Any]) -> typ
         "searchable": bool(spec.search),
         "default_page_size": spec.page_size,
         "max_page_size": spec.max_page_size,
-        "render": lambda self, dto: to_json(dto),
-        "render_many": lambda self, dtos: [to_json(dto) for dto in dtos],
+        "render": lambda self, dto: dto_to_dict(dto),
+        "render_many": lambda self, dtos: [dto_to_dict(dto) for dto in dtos],
     }
     return type(f"{dto_name}ViewSet", (ResourceViewSet,), attrs)
 
