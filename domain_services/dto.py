@@ -28,7 +28,8 @@ Decoder = Callable[[Any, str], Any]
 
 def dto_to_dict(dto: Any) -> dict[str, Any]:
     """A DTO as a dictionary of JSON types (UUIDs, decimals and datetimes as strings)."""
-    return {name: encode(getattr(dto, name)) for name, encode in _encoders(type(dto))}
+    cls: type = type(dto)
+    return {name: encode(getattr(dto, name)) for name, encode in _encoders(cls)}
 
 
 def dto_from_dict(cls: type[T], data: Mapping[str, Any]) -> T:

@@ -254,8 +254,7 @@ def test_a_device_in_another_organizations_room_is_refused_naming_room(stack: St
 
 
 def test_a_room_or_organization_that_devices_refer_to_is_not_deleted(stack: Stack) -> None:
-    device = next(demo_data.devices())
-    room, organization = device.fields["room"], device.fields["organization"]
+    room = next(demo_data.devices()).fields["room"]
     facilities, users = stack.urls["facilities"], stack.urls["users"]
 
     # Facilities asks the devices service over REST before it deletes the room.
@@ -265,13 +264,43 @@ def test_a_room_or_organization_that_devices_refer_to_is_not_deleted(stack: Stac
     assert _get(f"{facilities}/api/v1/rooms/{room}", headers=AUTH).status_code == 200
 
     # Users asks both facilities (buildings) and devices before it deletes an organization.
+    org = _post(f"{users}/api/v1/organizations/", {"name": "Initech", "slug": "initech"})
+    building = _post(
+        f"{facilities}/api/v1/buildings/", {"name": "Initech HQ", "organization": org["uuid"]}
+    )
+    floor = _post(f"{facilities}/api/v1/floors/", {"building": building["uuid"], "level": 1})
+    new_room = _post(f"{facilities}/api/v1/rooms/", {"floor": floor["uuid"], "name": "101"})
+    _post(
+        f"{stack.urls['devices']}/api/v1/devices/",
+        {
+            "eui": "70B3D57ED00FFFF1",
+            "name": "Initech meter",
+            "room": new_room["uuid"],
+            "organization": org["uuid"],
+        },
+    )
     response = requests.delete(
-        f"{users}/api/v1/organizations/{organization}", headers=AUTH, timeout=10
+        f"{users}/api/v1/organizations/{org['uuid']}", headers=AUTH, timeout=10
     )
     assert response.status_code == 409, response.text
     detail = response.json()["detail"]
     assert "facilities.Building.organization" in detail
     assert "devices.Device.organization" in detail
+
+    # Deleting the building would cascade to its floor and room: the device in the room
+    # refuses it, asked in one call to the devices service, and nothing is deleted.
+    for parent in (f"buildings/{building['uuid']}", f"floors/{floor['uuid']}"):
+        response = requests.delete(f"{facilities}/api/v1/{parent}", headers=AUTH, timeout=10)
+        assert response.status_code == 409, response.text
+        assert response.json()["context"]["references"] == [
+            {
+                "target": "facilities.Room",
+                "uuid": new_room["uuid"],
+                "referrer": "devices.Device.room",
+                "count": 1,
+            }
+        ]
+    assert _get(f"{facilities}/api/v1/rooms/{new_room['uuid']}", headers=AUTH).status_code == 200
 
     # A room no device stands in goes.
     created = requests.post(
@@ -285,6 +314,12 @@ def test_a_room_or_organization_that_devices_refer_to_is_not_deleted(stack: Stac
     response = requests.delete(f"{facilities}/api/v1/rooms/{empty}", headers=AUTH, timeout=10)
     assert response.status_code == 204, response.text
     assert _get(f"{facilities}/api/v1/rooms/{empty}", headers=AUTH).status_code == 404
+
+
+def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = requests.post(url, json=body, headers=AUTH, timeout=10)
+    assert response.status_code == 201, (url, response.text)
+    return response.json()
 
 
 def _floor_of(room: uuid.UUID) -> uuid.UUID:
