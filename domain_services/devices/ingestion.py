@@ -197,12 +197,14 @@ class StatusConsumer:
         self._generation = 0
         self._ack_lock = threading.Lock()
         self._connected_once = False
+        self._redelivery_seen = False  # logged once per connection
         #: Set once the broker has granted every subscription: from then on, messages published
         #: while this client id is away are queued in its session (readiness for probes, tests).
         self.subscribed = threading.Event()
         self._stopping = False
         self._forced = False
         self._draining = False
+        self._gave_up = False  # the shutdown grace ran out with the store still down
         self._stop_deadline = 0.0
 
     # -- the broker-free core ------------------------------------------------------------------
@@ -254,6 +256,12 @@ class StatusConsumer:
             self.stats.received += 1
             if dup:
                 self.stats.redelivered += 1
+                if not self._redelivery_seen:
+                    self._redelivery_seen = True
+                    logger.info(
+                        "Receiving redelivered messages: what an earlier run or connection "
+                        "received and did not acknowledge."
+                    )
             batch = self._batch
             acks = batch.acks
             if not acks:
@@ -465,21 +473,24 @@ class StatusConsumer:
         backoff = Backoff(
             self.config.consumer.retry_min_delay, self.config.consumer.retry_max_delay
         )
-        while not self.flush():
+        while not self._gave_up:
+            if self.flush():
+                return True
             self.stats.retried += 1
             delay = backoff.next_delay()
             if self._stopping:
                 left = self._stop_deadline - time.monotonic()
                 if self._forced or left <= 0:
+                    self._gave_up = True
                     logger.error(
                         "Stopping with %d messages unwritten and unacked; the broker keeps them "
                         "for the next run.",
                         self.pending,
                     )
-                    return False
+                    break
                 delay = min(delay, left)
             self._sleep(delay)
-        return True
+        return False
 
     def _shutdown(self, client: Client) -> None:
         # What arrives from now on is left unacknowledged: the broker sends it to the next run.
@@ -567,6 +578,7 @@ class StatusConsumer:
             return
         with self._ack_lock:
             self._generation += 1
+        self._redelivery_seen = False
         if self._connected_once:
             self.stats.reconnects += 1
         if not flags.session_present:

@@ -15,6 +15,8 @@ DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memor
 MONGODB = {
     "URL": os.environ.get("MONGODB_URL", ""),
     "DATABASE": os.environ.get("TEST_MONGODB_DATABASE", "domain_services_tests"),
+    # A stopped server is reported in a fraction of a second, not after 2 s.
+    "OPTIONS": {"serverSelectionTimeoutMS": 300, "connectTimeoutMS": 300},
 }
 MQTT = {
     "URL": os.environ.get("MQTT_URL", ""),
@@ -27,5 +29,6 @@ MQTT = {
         "LOG_INTERVAL": 1,
         "RETRY_MIN_DELAY": 0.05,
         "RETRY_MAX_DELAY": 0.5,
+        "SHUTDOWN_GRACE": float(os.environ.get("TEST_SHUTDOWN_GRACE", "10")),
     },
 }

@@ -35,7 +35,7 @@ def status(n: int, *, seconds: float = 0, **fields: Any) -> bytes:
     return json.dumps(body).encode()
 
 
-def consumer_config(url: str, **consumer: Any) -> MQTTConfig:
+def consumer_config(url: str, *, keepalive: int = 60, **consumer: Any) -> MQTTConfig:
     options = {
         "CLIENT_ID": f"test-consumer-{uuid.uuid4().hex[:8]}",
         "BATCH_SIZE": 200,
@@ -45,7 +45,13 @@ def consumer_config(url: str, **consumer: Any) -> MQTTConfig:
         "LOG_INTERVAL": 1,
         **consumer,
     }
-    return config_from_url(url, CONSUMER=options, RECONNECT_MIN_DELAY=0.05, RECONNECT_MAX_DELAY=0.5)
+    return config_from_url(
+        url,
+        CONSUMER=options,
+        KEEPALIVE=keepalive,
+        RECONNECT_MIN_DELAY=0.05,
+        RECONNECT_MAX_DELAY=0.5,
+    )
 
 
 class ConsumerThread:

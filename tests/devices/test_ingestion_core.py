@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from paho.mqtt.client import MQTTMessage
 from pymongo.database import Database
 
 from domain_services import errors
@@ -226,3 +228,37 @@ def test_a_timestamp_beyond_the_clock_skew_is_refused() -> None:
     with pytest.raises(StatusRejected) as excinfo:
         parse_timestamp("2025-05-03T12:00:01Z", now=datetime(2025, 5, 2, 12, 0, tzinfo=UTC))
     assert excinfo.value.reason == Reason.SCHEMA
+
+
+def message(mid: int) -> MQTTMessage:
+    received = MQTTMessage(mid=mid, topic=f"devices/{eui(mid)}/status".encode())
+    received.payload = status(mid)
+    received.qos = 1
+    return received
+
+
+def test_reading_pauses_at_max_held_until_a_write_makes_room(
+    consumer: StatusConsumer, flaky: FlakyStore, acks: Acks
+) -> None:
+    # A broker that ignores the Receive Maximum keeps sending while the store is down: the
+    # consumer stops taking messages at max_held rather than holding all of them in memory.
+    consumer.max_held = 4
+    flaky.down = True
+    for mid in range(1, 5):
+        consumer._on_message(None, None, message(mid))  # type: ignore[arg-type]
+    assert not consumer.flush()
+    fifth = threading.Thread(
+        target=consumer._on_message,
+        args=(None, None, message(5)),
+        daemon=True,
+    )
+    fifth.start()
+    fifth.join(0.3)
+    assert fifth.is_alive(), "the fifth message was taken while four were held"
+    assert consumer.pending == 4
+    flaky.down = False
+    assert consumer.flush()
+    fifth.join(5)
+    assert not fifth.is_alive()
+    assert consumer.pending == 1
+    assert acks.mids == [1, 2, 3, 4]
