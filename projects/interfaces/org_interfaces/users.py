@@ -10,6 +10,8 @@ from domain_services import Page
 from domain_services.interfaces import Field, Interface, query, resource
 
 SLUG = r"^[-a-zA-Z0-9_]+$"
+# Django's UnicodeUsernameValidator: letters, digits and @ . + - _
+USERNAME = r"^[\w.@+-]+$"
 Role = Literal["member", "admin"]
 
 
@@ -51,7 +53,7 @@ class Users(Interface, domain="users"):
         ordering=("full_name", "created_at"),
         search=("full_name", "username"),
         create={
-            "username": Field(max_length=150),
+            "username": Field(max_length=150, pattern=USERNAME),
             "email": Field(format="email", required=False, allow_blank=True),
             "full_name": Field(max_length=200),
             "organization": Field(),

@@ -361,6 +361,10 @@ def test_an_unsupported_method_is_a_json_405_on_every_path(client, all_operation
         response = call(client, unsupported, concrete(path), body={}, **AUTH)
         assert response.status_code == 405, (unsupported, path, response.status_code)
         assert response.json()["code"] == "method_not_allowed"
+    # Plain Django views too: /health is no DRF view.
+    response = client.post("/health", **AUTH)
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
 
 
 def test_the_root_paths_are_no_debug_page(client, settings):
@@ -379,3 +383,39 @@ def test_the_root_paths_are_no_debug_page(client, settings):
         "devices",
     }
     assert client.get("/api/", **AUTH).json()["code"] == "not_found"
+
+
+def test_every_page_parameter_documents_the_bounds_the_server_enforces(client, all_operations):
+    paged = 0
+    for path, method, operation in all_operations:
+        parameters = {p["name"]: p for p in operation.get("parameters", [])}
+        if "page_size" not in parameters:
+            continue
+        page, size = parameters["page"]["schema"], parameters["page_size"]["schema"]
+        assert page["minimum"] == 1 and size["minimum"] == 1, (method, path)
+        target = concrete(path.replace("{organization_uuid}", "{uuid}"))
+        for query in (f"page_size={size['maximum'] + 1}", "page_size=0", "page=0"):
+            response = client.get(f"{target}?{query}", **AUTH)
+            if response.status_code != 404:
+                assert_names(response, query.split("=")[0])
+        paged += 1
+    assert paged >= 7  # six resources and the members of an organization
+
+
+def test_path_parameters_naming_objects_are_uuids(all_operations):
+    for path, method, operation in all_operations:
+        for parameter in operation.get("parameters", []):
+            name = parameter["name"]
+            if parameter["in"] == "path" and (name == "uuid" or name.endswith("_uuid")):
+                assert parameter["schema"].get("format") == "uuid", (method, path, name)
+
+
+def test_search_takes_text_not_nul(client, all_operations):
+    searched = 0
+    for path, _, operation in all_operations:
+        if "search" not in {p["name"] for p in operation.get("parameters", [])}:
+            continue
+        assert_names(client.get(f"{path}?search=a%00b", **AUTH), "search")
+        assert client.get(f"{path}?search=acme", **AUTH).status_code == 200
+        searched += 1
+    assert searched >= 3

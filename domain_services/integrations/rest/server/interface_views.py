@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.http import QueryDict
 from django.urls import URLPattern, re_path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
@@ -39,10 +40,13 @@ from domain_services.dto import dto_to_dict, to_json
 from domain_services.errors import ValidationFailed
 from domain_services.integrations.rest.server.exceptions import flatten_errors
 from domain_services.integrations.rest.server.fields import StrictUUIDField
+from domain_services.integrations.rest.server.schema import field_schema
 from domain_services.integrations.rest.server.views import (
     ErrorSerializer,
     ResourceViewSet,
     page_body,
+    pagination,
+    pagination_parameters,
     resource_urls,
     validated_input,
 )
@@ -51,6 +55,7 @@ from domain_services.page import Page
 from domain_services.registry import services
 
 NONE = type(None)
+PAGE_PARAMETERS = frozenset({"page", "page_size"})
 
 
 # -- types to DRF fields -------------------------------------------------------------------------
@@ -197,7 +202,14 @@ def operation_view(interface: type[Interface], spec: OperationSpec) -> Callable[
         name: drf_field(spec.hints.get(name, Any), required=p.default is p.empty)
         for name, p in spec.parameters.items()
     }
-    body_fields = {n: f for n, f in fields.items() if n not in path_names}
+    # A query answering pages takes `page` and `page_size` as every list does: same checks
+    # (`pagination`), same documented bounds.
+    pages = _returns_page(spec) and spec.is_query and set(fields) >= PAGE_PARAMETERS
+    body_fields = {
+        n: f
+        for n, f in fields.items()
+        if n not in path_names and not (pages and n in PAGE_PARAMETERS)
+    }
     arguments = input_serializer(
         f"{_camel(spec.name)}{'Query' if spec.is_query else 'Request'}", body_fields
     )
@@ -212,8 +224,16 @@ def operation_view(interface: type[Interface], spec: OperationSpec) -> Callable[
                 values[name] = field.run_validation(path[name])
             except serializers.ValidationError as exc:
                 errors.update(flatten_errors({name: exc.detail}))
+        query: QueryDict = request.query_params.copy()
+        if pages:
+            for name in PAGE_PARAMETERS:
+                query.pop(name, None)
+            try:
+                values["page"], values["page_size"] = pagination(request.query_params)
+            except ValidationFailed as exc:
+                errors.update(exc.errors)
         if spec.is_query:
-            values.update(_query_arguments(arguments, request.query_params, errors))
+            values.update(_query_arguments(arguments, query, errors))
         elif not errors:
             values.update(validated_input(arguments, request.data))
         if errors:
@@ -234,11 +254,8 @@ def operation_view(interface: type[Interface], spec: OperationSpec) -> Callable[
                 OpenApiParameter(n, _openapi_type(spec.hints.get(n)), OpenApiParameter.PATH)
                 for n in path_names
             ),
-            *(
-                _query_parameter(n, f, spec.hints.get(n))
-                for n, f in body_fields.items()
-                if spec.is_query
-            ),
+            *(pagination_parameters() if pages else []),
+            *(_query_parameter(n, f) for n, f in body_fields.items() if spec.is_query),
         ],
         request=None if spec.is_query else arguments,
         responses=_responses(spec),
@@ -265,16 +282,16 @@ def _query_arguments(
     return dict(serializer.validated_data)
 
 
-def _query_parameter(name: str, field: serializers.Field, hint: Any) -> OpenApiParameter:
+def _query_parameter(name: str, field: serializers.Field) -> OpenApiParameter:
+    # The field's own schema (bounds, pattern, enum), as for a filter; a list is repeated.
     many = isinstance(field, serializers.ListField)
-    inner = typing.get_args(hint)[0] if many and typing.get_args(hint) else hint
     return OpenApiParameter(
-        name,
-        _openapi_type(inner),
-        required=field.required,
-        many=many,
-        explode=True if many else None,
+        name, field_schema(field), required=field.required, explode=True if many else None
     )
+
+
+def _returns_page(spec: OperationSpec) -> bool:
+    return spec.returns is Page or typing.get_origin(spec.returns) is Page
 
 
 def _openapi_type(hint: Any) -> Any:

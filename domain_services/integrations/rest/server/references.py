@@ -37,9 +37,10 @@ _UUID_LIST = serializers.ListField(child=StrictUUIDField(), max_length=MAX_UUIDS
 @extend_schema_field(
     {
         "type": "object",
-        "propertyNames": {"pattern": TARGET_PATTERN},
+        # patternProperties rather than propertyNames: what generators of test data follow.
+        "patternProperties": {TARGET_PATTERN: field_schema(_UUID_LIST)},
+        "additionalProperties": False,
         "maxProperties": MAX_TARGETS,
-        "additionalProperties": field_schema(_UUID_LIST),
     }
 )
 class TargetsField(serializers.DictField):

@@ -13,7 +13,8 @@ do are not serializers, so they are added here:
   fields); a path parameter named `uuid` is a UUID (the `resource_urls` convention; a malformed
   one is a 400 naming `uuid`); and every operation documents the errors it can answer, in the
   `Error` shape: 400 (when it takes parameters or a body), 401 and 403 (credentials), 404 (when
-  its path names an object), 413 and 415 (when it takes a body), 503 (a database or peer down).
+  its path names an object), 413 and 415 (when it takes a body), 414 (when it takes query
+  parameters: the web server's limit on the request line), 503 (a database or peer down).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _ERROR_DESCRIPTIONS = {
     "403": "The credentials do not allow this.",
     "404": "The object named in the path does not exist.",
     "413": "The body is larger than the server accepts.",
+    "414": "The URL is longer than the web server accepts (its own answer, not JSON).",
     "415": "The body is not JSON.",
     "503": "A database or a service this one depends on is unavailable; see `Retry-After`.",
 }
@@ -107,6 +109,8 @@ def _document_errors(operation: dict[str, Any], has_body: bool, components: Any)
         statuses.append("400")
     if any(parameter.get("in") == "path" for parameter in parameters):
         statuses.append("404")
+    if any(parameter.get("in") == "query" for parameter in parameters):
+        statuses.append("414")
     if has_body:
         statuses += ["413", "415"]
     responses = operation["responses"]
@@ -114,7 +118,7 @@ def _document_errors(operation: dict[str, Any], has_body: bool, components: Any)
         if status in responses:
             continue
         response: dict[str, Any] = {"description": _ERROR_DESCRIPTIONS[status]}
-        if ERROR_COMPONENT in components:
+        if ERROR_COMPONENT in components and status != "414":
             ref = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
             response["content"] = {"application/json": {"schema": ref}}
         if status == "503":

@@ -50,6 +50,7 @@ from domain_services.interfaces.resource import Resource
 from domain_services.page import Page
 
 LIST_PARAMETERS = frozenset({"page", "page_size", "ordering"})
+SEARCH_MAX_LENGTH = 200
 _INTEGER = re.compile(r"-?[0-9]+")
 MAX_PAGE = 999_999_999  # nine digits: a page number is never a big integer
 
@@ -123,6 +124,13 @@ def pagination(
     if errors:
         raise ValidationFailed(errors)
     return page, page_size
+
+
+def search_field() -> serializers.CharField:
+    """What `?search=` takes: text up to `SEARCH_MAX_LENGTH` (NUL refused, as in any text)."""
+    return serializers.CharField(
+        max_length=SEARCH_MAX_LENGTH, allow_blank=True, trim_whitespace=False, required=False
+    )
 
 
 def pagination_parameters(*, max_page_size: int = 500) -> builtins.list[OpenApiParameter]:
@@ -234,7 +242,7 @@ class ResourceViewSet(viewsets.ViewSet):
         )
         filters = self.parse_filters(query)
         ordering = self.parse_ordering(query.get("ordering"))
-        search = query.get("search") if self.searchable else None
+        search = self.parse_search(query.get("search")) if self.searchable else None
         result = self.get_resource().list(
             filters=filters,
             ordering=ordering,
@@ -309,6 +317,16 @@ class ResourceViewSet(viewsets.ViewSet):
         if errors:
             raise ValidationFailed(errors)
         return filters
+
+    @staticmethod
+    def parse_search(raw: str | None) -> str | None:
+        """`?search=` checked like any text input (at most 200 characters, no NUL)."""
+        if raw is None:
+            return None
+        try:
+            return str(search_field().run_validation(raw)) or None
+        except DRFValidationError as exc:
+            raise ValidationFailed({"search": flatten_errors(exc.detail).popitem()[1]}) from None
 
     def parse_ordering(self, raw: str | None) -> builtins.list[str] | None:
         """`a,-b` as keys (empty: the default order); when `ordering_fields` is declared, any
@@ -439,7 +457,7 @@ def _document(cls: type[ResourceViewSet]) -> None:
             [
                 OpenApiParameter(
                     "search",
-                    {"type": "string", "maxLength": 200},
+                    field_schema(search_field()),
                     description="Text the searchable fields contain (any case).",
                 )
             ]
