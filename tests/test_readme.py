@@ -36,7 +36,8 @@ exec(open("usage.py").read(), {})
 
 def readme_blocks() -> dict[str, str]:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
-    return {block.splitlines()[0].lstrip("# ").strip(): block for block in blocks}
+    # Each block is named by its first comment, up to a colon: "# shop/interface.py: ..."
+    return {block.splitlines()[0].lstrip("# ").split(":")[0].strip(): block for block in blocks}
 
 
 def test_the_readme_example_runs_and_prints_what_it_promises(tmp_path):
@@ -44,9 +45,10 @@ def test_the_readme_example_runs_and_prints_what_it_promises(tmp_path):
     (tmp_path / "shop").mkdir()
     (tmp_path / "shop" / "__init__.py").write_text("")
     (tmp_path / "shop" / "models.py").write_text(blocks["shop/models.py"])
+    (tmp_path / "shop" / "interface.py").write_text(blocks["shop/interface.py"])
     (tmp_path / "shop" / "services.py").write_text(blocks["shop/services.py"])
     (tmp_path / "settings_excerpt.py").write_text(blocks["settings.py (excerpt)"])
-    usage = next(code for title, code in blocks.items() if title.startswith("anywhere"))
+    usage = blocks["anywhere"]
     (tmp_path / "usage.py").write_text(usage)
     (tmp_path / "run.py").write_text(textwrap.dedent(RUNNER))
 
