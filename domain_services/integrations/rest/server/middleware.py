@@ -117,7 +117,7 @@ class APIErrorMiddleware:
             )
         body = error_body(status, detail)
         return HttpResponse(
-            json.dumps(encodable(body)),
+            json.dumps(encodable(body), separators=(",", ":")),  # as DRF renders
             status=status,
             content_type="application/json",
             headers=kept,
