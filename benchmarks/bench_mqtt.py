@@ -360,7 +360,7 @@ def consumer_run(
         config=config,
         client_id=client_id,
         shared_group=group,
-        batch_size=BATCH,
+        batch_size=int(os.environ.get("BENCH_CONSUMER_BATCH", BATCH)),
         flush_interval=FLUSH,
     )
     holder.append(consumer)

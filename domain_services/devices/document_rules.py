@@ -63,23 +63,33 @@ class DocumentRules:
         for name in reserved:
             if name in fields:
                 raise ValidationFailed.for_field(name, "is reserved for the store")
-        _Walk(self).mapping(fields, "", 1)
-        size = len(bson.encode(fields))
-        if size > self.max_bytes:
-            raise ValidationFailed.for_field(
-                _largest(fields),
-                f"the document encodes to {size} bytes; the limit is {self.max_bytes}",
-            )
+        walk = _Walk(self)
+        walk.mapping(fields, "", 1)
+        if walk.exact or walk.bound > self.max_bytes:
+            # Encoding also refuses what BSON cannot hold (a lone surrogate in a string).
+            size = len(bson.encode(fields))
+            if size > self.max_bytes:
+                raise ValidationFailed.for_field(
+                    _largest(fields),
+                    f"the document encodes to {size} bytes; the limit is {self.max_bytes}",
+                )
 
 
 class _Walk:
-    """One traversal, counting field names across the whole document."""
+    """One traversal, counting field names across the whole document.
 
-    __slots__ = ("keys", "rules")
+    It also adds up an upper bound of the document's BSON size for the usual case (ASCII names
+    and strings, numbers, booleans, null, nested dictionaries): when that is under the cap, the
+    exact size is not needed. Anything else sets `exact`, and the document is encoded.
+    """
+
+    __slots__ = ("bound", "exact", "keys", "rules")
 
     def __init__(self, rules: DocumentRules) -> None:
         self.rules = rules
         self.keys = 0
+        self.bound = 0
+        self.exact = False
 
     def mapping(self, value: Mapping[Any, Any], prefix: str, depth: int) -> None:
         rules = self.rules
@@ -94,6 +104,9 @@ class _Walk:
                 f"the document has over {rules.max_keys} fields",
             )
         max_bytes = rules.max_bytes
+        # BSON: 4 bytes of length and a final NUL; per element a type byte, the name and a NUL,
+        # then the value (8 bytes at most for a number; 4 + length + 1 for a string).
+        bound = self.bound + 5
         for key, item in value.items():
             # The usual case first, in one test per name and per scalar value: a status is
             # checked for every MQTT message, so the path is only built for what needs it.
@@ -101,17 +114,29 @@ class _Walk:
                 _refuse_name(key, prefix)
             if key == "_id":
                 raise ValidationFailed.for_field(prefix + key, "'_id' is reserved")
+            if not key.isascii():
+                self.exact = True
             kind = type(item)
             if kind is str:
                 if len(item) > max_bytes:
                     raise ValidationFailed.for_field(prefix + key, f"is longer than {max_bytes}")
+                if not item.isascii():
+                    self.exact = True
+                bound += len(key) + len(item) + 7
             elif kind is int:
                 if not -_INT64 <= item < _INT64:
                     raise ValidationFailed.for_field(prefix + key, "integers must fit in 64 bits")
+                bound += len(key) + 10
+            elif kind is float or kind is bool or item is None:
+                bound += len(key) + 10
             elif kind is dict:
+                self.bound = bound + len(key) + 2
                 self.mapping(item, f"{prefix}{key}.", depth + 1)
-            elif not (kind is float or kind is bool or item is None):
+                bound = self.bound
+            else:
+                self.exact = True
                 self.value(item, prefix + key, depth)
+        self.bound = bound
 
     def value(self, item: Any, path: str, depth: int) -> None:
         if isinstance(item, _SCALARS):

@@ -439,16 +439,24 @@ class StatusConsumer:
         next_log = monotonic() + log_interval
         batch_size, flush_interval = self.batch_size, self.flush_interval
         ready_or_not = self._batch_ready
+        free_since = 0.0
         while not self._stopping:
             with self._lock:
                 batch = self._batch
                 count = len(batch.acks)
-                wait = batch.first_at + flush_interval - monotonic() if count else IDLE_LOOP_TIMEOUT
+                if count:
+                    # A batch's age counts from when the writer could take it: under a backlog
+                    # the next batch then fills for one more FLUSH_INTERVAL (up to BATCH_SIZE)
+                    # after a write, so batches grow and merge more updates per device.
+                    wait = max(batch.first_at, free_since) + flush_interval - monotonic()
+                else:
+                    wait = IDLE_LOOP_TIMEOUT
                 if count < batch_size and wait > 0:
                     ready_or_not.wait(min(wait, IDLE_LOOP_TIMEOUT))
                     count = 0
             if count:
                 self._flush_with_retry()
+                free_since = monotonic()
             if monotonic() >= next_log:
                 logger.info("Status ingestion: %s", self.stats.summary())
                 next_log += log_interval

@@ -34,6 +34,7 @@ from pymongo import UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from domain_services.devices.device_time import MAX_CLOCK_SKEW, latest_device_time
 from domain_services.devices.document_rules import current_rules
 from domain_services.devices.eui import normalize_eui
 from domain_services.errors import ValidationFailed
@@ -43,12 +44,11 @@ from domain_services.integrations.mongodb.settings import library_options
 
 # Top-level names the store writes itself; a device cannot set them.
 RESERVED_FIELDS = frozenset({"_id", "timestamp", "timestamp_ms", "updated_at"})
-# A device clock far ahead would win every later comparison and freeze its status: refuse it.
-MAX_CLOCK_SKEW = timedelta(days=1)
 # Operators that run server-side JavaScript: never from a caller's query.
 _FORBIDDEN_OPERATORS = frozenset({"$where", "$function", "$accumulator"})
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _now() -> datetime:
@@ -57,8 +57,9 @@ def _now() -> datetime:
 
 def _to_millis(moment: datetime) -> datetime:
     # BSON datetimes have millisecond precision: comparing at a finer one in Python would order
-    # two updates differently from the server.
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    # two updates differently from the server. (A subtraction costs a third of replace().)
+    extra = moment.microsecond % 1000
+    return moment - _MICROSECOND * extra if extra else moment
 
 
 def epoch_millis(moment: datetime) -> int:
@@ -76,15 +77,15 @@ def device_timestamp(value: object, *, now: datetime | None = None) -> datetime:
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValidationFailed.for_field("timestamp", "must be timezone-aware (UTC)")
         value = value.astimezone(UTC)
-    moment = _to_millis(value) if value.microsecond % 1000 else value
-    if moment > (now or datetime.now(UTC)) + MAX_CLOCK_SKEW:
+    moment = _to_millis(value)
+    if moment > (now + MAX_CLOCK_SKEW if now else latest_device_time()):
         raise ValidationFailed.for_field(
             "timestamp", "is more than a day in the future (device clock?)"
         )
     return moment
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class StatusUpdate:
     """One validated status report: building one normalises the EUI and checks every field."""
 
@@ -92,13 +93,15 @@ class StatusUpdate:
     timestamp: datetime
     fields: Mapping[str, Any]
 
-    def __post_init__(self) -> None:
+    def __init__(self, eui: str, timestamp: datetime, fields: Mapping[str, Any]) -> None:
         # Valid by construction, so a batch never needs checking twice and nothing unchecked can
-        # reach bulk_update.
-        object.__setattr__(self, "eui", normalize_eui(self.eui))
-        object.__setattr__(self, "timestamp", device_timestamp(self.timestamp))
-        current_rules().check(self.fields, reserved=RESERVED_FIELDS)
-        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
+        # reach bulk_update. Each attribute is set once, already checked.
+        checked_eui = normalize_eui(eui)
+        checked_timestamp = device_timestamp(timestamp)
+        current_rules().check(fields, reserved=RESERVED_FIELDS)
+        object.__setattr__(self, "eui", checked_eui)
+        object.__setattr__(self, "timestamp", checked_timestamp)
+        object.__setattr__(self, "fields", MappingProxyType(dict(fields)))
 
 
 @dataclass(frozen=True, slots=True)

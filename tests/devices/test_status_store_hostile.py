@@ -10,9 +10,11 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+import bson
 import pytest
 from pymongo.database import Database
 
+from domain_services.devices.document_rules import DocumentRules
 from domain_services.devices.status_store import DeviceMongoDBService, StatusUpdate
 from domain_services.errors import ValidationFailed
 from tests.devices.conftest import EUI, T0
@@ -129,6 +131,29 @@ def test_the_size_error_names_the_biggest_field(seeded: DeviceMongoDBService) ->
     with pytest.raises(ValidationFailed) as info:
         seeded.update(EUI, timestamp=T0 + timedelta(seconds=1), a="x" * 4000, b="y" * 15000)
     assert list(info.value.errors) == ["b"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"firmware": "1.4.2", "readings": {"t": "x" * 150, "n": 7, "f": 0.5}},
+        {"battery": 87, "readings": {"a": {"b": {"c": "y" * 120}}}, "on": True, "off": None},
+        {"name": "é" * 90, "readings": {"t": 21.5}},  # non-ASCII: two bytes a character
+        {"readings": {"seq": [1, 2, {"x": "z" * 100}]}},
+    ],
+)
+def test_the_size_cap_holds_to_the_byte(fields: dict[str, Any]) -> None:
+    # The check skips encoding when an upper bound of the size is under the cap: whatever the
+    # shape, a document one byte over the cap is refused and one at the cap accepted.
+    size = len(bson.encode(fields))
+    DocumentRules(max_bytes=size).check(fields)
+    with pytest.raises(ValidationFailed, match=f"encodes to {size} bytes"):
+        DocumentRules(max_bytes=size - 1).check(fields)
+
+
+def test_a_string_bson_cannot_hold_is_refused_before_any_write() -> None:
+    with pytest.raises((ValidationFailed, UnicodeEncodeError, bson.errors.InvalidStringData)):
+        StatusUpdate(EUI, T0, {"readings": {"t": "\ud800"}})
 
 
 @pytest.mark.usefixtures("intact")
