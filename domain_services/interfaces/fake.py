@@ -66,6 +66,7 @@ class InMemoryResource(Generic[D]):
         self.calls.append("list")
         page_size = self.spec.page_size if page_size is None else page_size
         self.spec.check_page(page, page_size)
+        self.spec.check_filters(filters or {})  # refused even when nothing is stored
         matches = [item for item in self.items.values() if self._matches(item, filters or {})]
         if search:
             needle = search.casefold()

@@ -7,6 +7,9 @@ to simulate an outage. The fixtures use a real MongoDB instead when `MONGODB_URL
 Fixtures: `mongodb_url` (session), `mongo_client` (session), `mongo_database` (a fresh, uniquely
 named database, dropped afterwards), `fake_mongo_database` (mongomock-ng, in-process) and
 `any_mongo_database` (runs a test once on each).
+
+The module loads without pymongo: the fixtures that need it (all but the server itself) fail
+when used, with an ImportError naming `pip install django-domain-services[mongodb]`.
 """
 
 from __future__ import annotations
@@ -21,13 +24,16 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from pymongo import MongoClient
-from pymongo.database import Database
 
+from domain_services._optional import require_extra
 from domain_services.testing.network import accepts, free_port
+
+if TYPE_CHECKING:
+    from pymongo import MongoClient
+    from pymongo.database import Database
 
 EXECUTABLE = "nx-27017"
 INSTALL_HINT = "pip install nx-27017 (it is in the [dev] extra), or set MONGODB_URL"
@@ -143,12 +149,17 @@ def _find_executable() -> str:
 
 def wire_client(url: str) -> MongoClient[dict[str, Any]]:
     """A client with the library's defaults (aware datetimes, short server selection)."""
-    return MongoClient(url, tz_aware=True, serverSelectionTimeoutMS=5000)
+    pymongo = require_extra("pymongo", extra="mongodb")
+    client: MongoClient[dict[str, Any]] = pymongo.MongoClient(
+        url, tz_aware=True, serverSelectionTimeoutMS=5000
+    )
+    return client
 
 
 @pytest.fixture(scope="session")
 def mongodb_url() -> Iterator[str]:
     """`MONGODB_URL` when set, otherwise the URL of an nx-27017 server run for the session."""
+    require_extra("pymongo", extra="mongodb")
     url = os.environ.get("MONGODB_URL")
     if url:
         yield url
@@ -180,7 +191,14 @@ def mongo_database(mongo_client: MongoClient[dict[str, Any]]) -> Iterator[Databa
 @pytest.fixture
 def fake_mongo_database() -> Database[Any]:
     """A fresh in-process fake database (mongomock-ng): fast, for small logic tests only."""
-    import mongomock_ng
+    require_extra("pymongo", extra="mongodb")
+    try:
+        import mongomock_ng
+    except ImportError as exc:
+        raise ImportError(
+            "fake_mongo_database needs mongomock-ng: `pip install mongomock-ng` "
+            "(it is in the [dev] extra)."
+        ) from exc
 
     client: Any = mongomock_ng.MongoClient(tz_aware=True)
     database: Database[Any] = client[f"test_{uuid.uuid4().hex[:16]}"]

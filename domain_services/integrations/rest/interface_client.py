@@ -50,7 +50,8 @@ def _make_client_class(interface: type[IFace]) -> type[IFace]:
     def __init__(self: Any, rest: RestClient) -> None:
         self.rest = rest
         for name, spec in interface.resources.items():
-            setattr(self, name, ResourceClient(rest, spec.path or name, spec.dto))
+            resource = ResourceClient(rest, spec.path or name, spec.dto, declaration=spec)
+            setattr(self, name, resource)
 
     namespace: dict[str, Any] = {
         "__init__": __init__,

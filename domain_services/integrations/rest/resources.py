@@ -19,6 +19,7 @@ from uuid import UUID
 from domain_services.dto import dto_from_dict, to_json
 from domain_services.errors import ValidationFailed
 from domain_services.integrations.rest.client import RestClient, page_from_body, results_from_body
+from domain_services.interfaces import ResourceSpec
 from domain_services.page import Page
 from domain_services.uuids import parse_uuid, parse_uuids
 
@@ -32,10 +33,20 @@ class ResourceClient(Generic[D]):
 
     chunk_size = 500  # uuids per lookup request: well under the server's limit, small bodies
 
-    def __init__(self, client: RestClient, path: str, dto: type[D]) -> None:
+    def __init__(
+        self,
+        client: RestClient,
+        path: str,
+        dto: type[D],
+        *,
+        declaration: ResourceSpec[D] | None = None,
+    ) -> None:
         self.client = client
         self.path = path.strip("/")
         self.dto = dto
+        # The server names an undeclared filter's query parameter; with the declaration the
+        # client refuses it first, naming `filters`, as a local implementation does.
+        self.declaration = declaration
         self._collection = f"{self.path}/"
         self._lookup = f"{self.path}/lookup"
 
@@ -70,6 +81,8 @@ class ResourceClient(Generic[D]):
     ) -> Page[D]:
         """One page of objects matching `filters` (a list value means "any of") and `search`;
         `page_size` defaults to what the resource declares."""
+        if self.declaration is not None:
+            self.declaration.check_filters(filters or {})
         params: builtins.list[tuple[str, str]] = [("page", query_value("page", page))]
         if page_size is not None:
             params.append(("page_size", query_value("page_size", page_size)))

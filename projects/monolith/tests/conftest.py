@@ -1,4 +1,5 @@
-"""Fixtures for running the domain contracts in the monolith, locally and over REST."""
+"""Fixtures of the monolith's tests: sites across domains, neighbours over REST (the plugin's
+`serve_over_rest`), API call recording, and the real MongoDB and Mosquitto for live status."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import pytest
 from devices import live
 from domain_services import services
 from domain_services.integrations.mongodb.client import reset_client
-from domain_services.project_settings import DEV_SERVICE_TOKEN
 from domain_services.testing.mongodb import wire_client
 from org_interfaces.facilities import Facilities
 from org_interfaces.users import Users
@@ -23,18 +23,6 @@ def fresh_registry():
     services.clear()
     yield
     services.clear()
-
-
-@pytest.fixture
-def rest_client(live_server):
-    """Build a domain's REST client against the live server of this same code."""
-    from domain_services.integrations.rest.client import RestClient
-    from domain_services.integrations.rest.interface_client import client_for
-
-    def build(domain: str, interface):
-        return client_for(interface, RestClient(domain, live_server.url, token=DEV_SERVICE_TOKEN))
-
-    return build
 
 
 @pytest.fixture
@@ -62,17 +50,14 @@ def make_site():
 
 
 @pytest.fixture
-def remote_neighbours(rest_client):
+def remote_neighbours(serve_over_rest):
     """Users and facilities over REST (this same code on the live server); devices local.
 
     Only this test's context sees the REST clients: the live server keeps serving its
     domains locally, as the owning projects would.
     """
-    with services.overriding(
-        users=rest_client("users", Users),
-        facilities=rest_client("facilities", Facilities),
-    ):
-        yield
+    serve_over_rest(Users)
+    serve_over_rest(Facilities)
 
 
 @pytest.fixture

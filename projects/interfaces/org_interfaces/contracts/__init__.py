@@ -1,8 +1,9 @@
-"""Contract suites: one per domain interface, written once, run against every backend.
+"""Each domain's own contract: its operations and rules, run against every backend.
 
-Subclass a contract in a test module and provide its fixtures (see each class's docstring);
-run the subclass once with the local implementation and once with the REST client against a
-live server. Both must pass the same assertions, error cases included.
+What every interface promises is the generic `domain_services.testing.contract.InterfaceContract`;
+these suites hold what only the domain knows. Subclass one in a test module and provide its
+fixtures (see each class's docstring), once with the local implementation and once with the
+REST client (`serve_over_rest`). Both must pass the same assertions, error cases included.
 """
 
 from org_interfaces.contracts.devices import DevicesContract
