@@ -1,4 +1,4 @@
-"""The base for skinny domain models."""
+"""The base for skinny domain models, and the library's own tables (the events outbox and inbox)."""
 
 from __future__ import annotations
 
@@ -20,3 +20,9 @@ class DomainModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+# The library's own tables, defined with the events they carry.
+from domain_services.events.models import InboxEvent, OutboxEvent  # noqa: E402
+
+__all__ = ["DomainModel", "InboxEvent", "OutboxEvent"]

@@ -9,7 +9,10 @@ deletion when a PROTECT reference points at any object of the set: references in
 A domain that cannot answer makes the deletion wait (`Unavailable`).
 
 After commit, `ObjectDeleted` for every removed object reaches `apply_delete_policies`, which
-cascades or nulls the referrers in this process.
+cascades or nulls the referrers in this process: at once when the owner runs here, from the
+owner's outbox through `manage.py consume_events` when it runs elsewhere. What it removes or
+changes is announced in turn (`ObjectDeleted`, `ObjectUpdated`), so policies chain across
+domains. `policy_targets` names what this process must hear about.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from django.db import models, router, transaction
 from django.db.models import Count
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 
+from domain_services import events
 from domain_services.errors import Conflict
-from domain_services.events import ObjectDeleted
+from domain_services.events import ObjectDeleted, ObjectUpdated
 from domain_services.references import OnDelete, UUIDReference
 
 logger = logging.getLogger(__name__)
@@ -109,9 +113,8 @@ def deletion_plan(obj: models.Model, *, domain: str | None = None, using: str) -
     `domain` is the domain of `obj`'s app, used for every collected model of the same app. A
     ForeignKey inside the domain that forbids the cascade (PROTECT, RESTRICT) is a Conflict.
     """
-    collector = _FullCollector(using=using)
     try:
-        collector.collect([obj])
+        return _plan([obj], domain=domain, using=using)
     except (ProtectedError, RestrictedError) as exc:
         blocking = sorted({str(o) for o in list(exc.args[1])[:5]})
         raise Conflict(
@@ -119,7 +122,12 @@ def deletion_plan(obj: models.Model, *, domain: str | None = None, using: str) -
             f"referred to in its own domain ({', '.join(blocking)}) and cannot be deleted.",
             uuid=getattr(obj, "uuid", None),
         ) from exc
-    app = obj._meta.app_label
+
+
+def _plan(objs: list[models.Model], *, domain: str | None, using: str) -> DeletionPlan:
+    collector = _FullCollector(using=using)
+    collector.collect(objs)
+    app = objs[0]._meta.app_label
     targets: dict[str, list[UUID]] = defaultdict(list)
     for model, instances in collector.data.items():
         if not any(f.name == "uuid" for f in model._meta.concrete_fields):
@@ -217,16 +225,32 @@ def protected_conflict(targets: Targets, found: Iterable[ProtectedReference]) ->
 # -- after the deletion ------------------------------------------------------------------------
 
 
+def policy_targets() -> set[str]:
+    """Every model label (`"domain.Model"`) this process holds a SET_NULL or CASCADE reference
+    to: the deletions it must hear about (PROTECT is checked before a deletion instead)."""
+    return {
+        field.to
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, UUIDReference) and field.on_delete is not OnDelete.PROTECT
+    }
+
+
 def apply_delete_policies(event: ObjectDeleted) -> int:
-    """Cascade or null every local reference to the deleted object; returns rows changed."""
+    """Cascade or null every local reference to the deleted object; returns rows changed.
+
+    Idempotent: a second delivery of the same deletion finds nothing left to change. What it
+    deletes (with Django's cascade inside the referring domain) is announced as
+    `ObjectDeleted`, and each nulled referrer as `ObjectUpdated`, in the same transaction.
+    """
     changed = 0
     for model, field in references_to(event.target):
         referrers = _referrers(model, field, [event.uuid])
         with transaction.atomic(using=referrers.db):
             if field.on_delete is OnDelete.CASCADE:
-                changed += referrers.delete()[0]
+                changed += delete_referrers(model, list(referrers), using=referrers.db, cause=event)
             elif field.on_delete is OnDelete.SET_NULL:
-                changed += referrers.update(**{field.attname: None})
+                changed += null_referrers(model, field, referrers)
             elif referrers.exists():
                 # PROTECT across processes cannot be enforced before the fact; make it visible.
                 logger.warning(
@@ -236,4 +260,48 @@ def apply_delete_policies(event: ObjectDeleted) -> int:
                     model._meta.label,
                     field.name,
                 )
+    return changed
+
+
+def delete_referrers(
+    model: type[models.Model], objs: list[models.Model], *, using: str, cause: ObjectDeleted
+) -> int:
+    """Delete `objs` (referrers of `cause`'s object, with their cascade in their own domain)
+    and announce each removed object; how many referrers. Call it in a transaction."""
+    if not objs:
+        return 0
+    try:
+        plan = _plan(objs, domain=None, using=using)
+    except (ProtectedError, RestrictedError) as exc:
+        # The referred-to object is gone already; a rule inside this domain keeps the
+        # referrers. Left for `manage.py reconcile_references` and a person to decide.
+        logger.error(
+            "%s %s was deleted; %s refers to it with on_delete=cascade, but %s cannot be "
+            "deleted here: %s",
+            cause.target,
+            cause.uuid,
+            model._meta.label,
+            ", ".join(sorted({str(o) for o in list(exc.args[1])[:5]})),
+            exc.args[0],
+        )
+        return 0
+    deleted = len(objs)
+    plan.delete()
+    events.publish_many(plan.events(), using=using)
+    return deleted
+
+
+def null_referrers(
+    model: type[models.Model], field: UUIDReference, referrers: models.QuerySet
+) -> int:
+    """Clear `field` on `referrers` and announce each change; how many rows changed."""
+    has_uuid = any(f.name == "uuid" for f in model._meta.concrete_fields)
+    uuids = list(referrers.values_list("uuid", flat=True)) if has_uuid else []
+    changed = referrers.update(**{field.attname: None})
+    if uuids:
+        label = model_label(model)
+        events.publish_many(
+            [ObjectUpdated(label, uuid, changed=(field.name,)) for uuid in uuids],
+            using=referrers.db,
+        )
     return changed

@@ -4,7 +4,9 @@
     DOMAIN_SERVICES_DATABASES = {"facilities": "facilities", "devices": "devices"}
 
 Keys are app labels, values database aliases; unlisted apps use `default`. Relations are only
-allowed inside one alias, which is what the boundary checks demand anyway.
+allowed inside one alias, which is what the boundary checks demand anyway. The library's own
+tables (the events outbox and inbox) are migrated on every alias: each domain's events are
+written beside its data, in the transaction of the change.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+
+LIBRARY_APP = "domain_services"
 
 
 def _alias(app_label: str) -> str:
@@ -33,4 +37,6 @@ class DomainRouter:
         return _alias(obj1._meta.app_label) == _alias(obj2._meta.app_label)
 
     def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool:
+        if app_label == LIBRARY_APP:
+            return True
         return _alias(app_label) == db

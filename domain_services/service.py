@@ -19,6 +19,7 @@ from django.db import IntegrityError, models, router, transaction
 from django.db.models import Q, QuerySet
 
 from domain_services import events
+from domain_services.dto import dto_to_dict
 from domain_services.errors import Conflict, NotFound, ValidationFailed, messages_by_field
 from domain_services.interfaces.declaration import ResourceSpec
 from domain_services.page import Page
@@ -166,8 +167,8 @@ class ModelService(BaseService, Generic[M, D]):
             self._save(obj, created=True)
             dto = self._refetch(obj)
             self.on_commit(lambda: self.after_create(dto))
-            target = self._target()
-            events.publish(events.ObjectCreated(target, dto.uuid), using=self._write_alias())  # type: ignore[attr-defined]
+            created = events.ObjectCreated(self._target(), dto.uuid, data=dto_to_dict(dto))  # type: ignore[attr-defined]
+            events.publish_many(self.change_events([created]), using=self._write_alias())
         return dto
 
     def update(self, uuid: UUID | str, **fields: Any) -> D:
@@ -189,7 +190,10 @@ class ModelService(BaseService, Generic[M, D]):
             self._save(obj, created=False)
             dto = self._refetch(obj)
             self.on_commit(lambda: self.after_update(dto))
-            events.publish(events.ObjectUpdated(self._target(), key), using=self._write_alias())
+            updated = events.ObjectUpdated(
+                self._target(), key, changed=tuple(changes), data=dto_to_dict(dto)
+            )
+            events.publish_many(self.change_events([updated]), using=self._write_alias())
         return dto
 
     def delete(self, uuid: UUID | str) -> None:
@@ -211,8 +215,7 @@ class ModelService(BaseService, Generic[M, D]):
             guard_delete(plan.targets, remote=False)
             plan.delete()
             self.on_commit(lambda: self.after_delete(dto))
-            for event in plan.events():
-                events.publish(event, using=self._write_alias())
+            events.publish_many(self.change_events(plan.events()), using=self._write_alias())
 
     def ensure_deletable(self, uuid: UUID | str) -> None:
         """Raise Conflict if `delete(uuid)` would be refused (a protected reference, a rule)."""
@@ -251,6 +254,14 @@ class ModelService(BaseService, Generic[M, D]):
 
     def after_delete(self, dto: D) -> None:
         """Side effect after a delete commits."""
+
+    def change_events(
+        self, found: Sequence[events.ObjectEvent]
+    ) -> builtins.list[events.ObjectEvent]:
+        """The events announcing one write: `found`, plus what a subclass adds (objects of this
+        domain whose DTO the write changed too, a room's label when its floor is renamed).
+        Runs in the write's transaction: they commit with it, in the outbox when it has one."""
+        return list(found)
 
     # -- internals ---------------------------------------------------------------------------
 

@@ -14,6 +14,12 @@ with `"required": false` and does not make the service degraded.
 
 `?shallow=1` skips the remote domains: services ping each other that way, so two services that
 call each other do not ping back and forth.
+
+A project that writes events to an outbox (`DOMAIN_SERVICES_EVENTS['OUTBOX']`) reports each
+alias's backlog, `"outbox"` (`"outbox.<alias>"` for the others): how many events wait for the
+relay and the age of the oldest. Past `OUTBOX_MAX_AGE` its status is `"lagging"`; it never
+makes the service degraded (the service works; its events are late), so it is `"required":
+false`, for monitoring to alert on.
 """
 
 from __future__ import annotations
@@ -83,9 +89,31 @@ def remote_checks() -> dict[str, dict[str, Any]]:
     return results
 
 
+def outbox_checks() -> dict[str, dict[str, Any]]:
+    """The outbox backlog of every alias, when this project writes an outbox."""
+    from domain_services.events import outbox
+    from domain_services.events.settings import events_config
+
+    config = events_config()
+    if not config.enabled:
+        return {}
+    results: dict[str, dict[str, Any]] = {}
+    for alias in connections:
+        name = "outbox" if alias == "default" else f"outbox.{alias}"
+
+        def check(alias: str = alias) -> dict[str, Any]:
+            found = outbox.backlog(alias)
+            late = found.oldest_age is not None and found.oldest_age > config.outbox_max_age
+            return {"status": "lagging" if late else "ok", **found.as_dict()}
+
+        results[name] = {**_timed(check), "required": False}
+    return results
+
+
 def health(*, shallow: bool = False) -> tuple[bool, dict[str, Any]]:
     """Run every check: (all ok?, the JSON body)."""
     checks: dict[str, Any] = database_checks()
+    checks.update(outbox_checks())
     if not shallow:
         checks.update(remote_checks())
     with _lock:

@@ -1,0 +1,201 @@
+"""The relay: publishes each outbox's events, oldest first, and deletes what the broker confirmed.
+
+The loop is broker-agnostic: a `Transport` publishes a batch and returns only once every message
+is confirmed (MQTT QoS 1 PUBACKs: `domain_services.integrations.mqtt.events.MQTTTransport`), or
+raises. Guarantees, and how:
+
+- **Nothing committed is lost.** A row leaves the outbox only in the transaction (PostgreSQL) or
+  after the moment (other databases) the broker confirmed its message. A broker that is down,
+  a publish that times out, a relay killed mid-batch: the rows stay and are published later.
+- **At least once; the consumer makes it once in effect.** A batch published but not deleted
+  (killed between the two) is published again; every payload carries its event id, and
+  consumers deduplicate by it.
+- **Several relays on PostgreSQL** share the work without publishing an event twice: they
+  claim rows with `FOR UPDATE SKIP LOCKED` (see `outbox.claim`). On SQLite, run one.
+- **Order.** Each relay publishes in sequence order over one connection. With several relays,
+  events of one object may be published out of order; the payload's `sequence` tells
+  consumers which is newer.
+- **SIGTERM-safe.** The batch in hand is finished (published and deleted, or left for the next
+  run) before `run()` returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from types import FrameType
+from typing import Any, Protocol
+
+from django.db import DatabaseError, connections
+
+from domain_services import errors
+from domain_services.events import outbox
+from domain_services.events.outbox import Message
+
+logger = logging.getLogger(__name__)
+
+# The longest the relay sleeps without looking at its stop flag.
+_SLEEP_SLICE = 0.1
+
+
+class Transport(Protocol):
+    """Where the relay publishes: confirmed delivery of a batch, in order, or an exception."""
+
+    @property
+    def is_connected(self) -> bool: ...
+
+    def publish_batch(self, messages: Sequence[Message]) -> None:
+        """Publish every message and wait until the broker confirmed each; raise
+        `Unavailable` (or `PermissionDenied`) when it did not."""
+        ...
+
+
+@dataclass(slots=True)
+class RelayStats:
+    """Counters since start, logged every `LOG_INTERVAL` seconds and at exit."""
+
+    published: int = 0
+    batches: int = 0
+    publish_failures: int = 0
+    database_errors: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        return " ".join(f"{key}={value}" for key, value in self.as_dict().items())
+
+
+class Relay:
+    """Publish the outboxes of `databases` through `transport` until `stop()`."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        databases: Sequence[str],
+        prefix: str,
+        batch_size: int = 500,
+        poll_interval: float = 0.2,
+        log_interval: float = 60.0,
+        retry_min_delay: float = 0.2,
+        retry_max_delay: float = 10.0,
+    ) -> None:
+        self.transport = transport
+        self.databases = list(databases)
+        self.prefix = prefix
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.log_interval = log_interval
+        self.retry_min_delay = retry_min_delay
+        self.retry_max_delay = retry_max_delay
+        self.stats = RelayStats()
+        self._stopping = False
+        for alias in self.databases:
+            if alias not in connections:
+                raise errors.ValidationFailed.for_field(
+                    "databases", f"{alias!r} is not an alias of DATABASES."
+                )
+
+    def stop(self) -> None:
+        """Finish the batch in hand, then return from `run()`. Safe from a signal handler."""
+        self._stopping = True
+
+    def relay_once(self, alias: str) -> int:
+        """Publish and delete one batch from `alias`'s outbox; how many events it held.
+
+        Raises what the transport or the database raised; the batch then stays.
+        """
+        with outbox.claim(alias, limit=self.batch_size, prefix=self.prefix) as claimed:
+            if not claimed.messages:
+                return 0
+            try:
+                self.transport.publish_batch(claimed.messages)
+            except Exception:
+                self.stats.publish_failures += 1
+                raise
+            claimed.done()
+        self.stats.published += len(claimed.messages)
+        self.stats.batches += 1
+        return len(claimed.messages)
+
+    def drain(self) -> int:
+        """Publish everything waiting now, from every database (tests, benchmarks)."""
+        total = 0
+        for alias in self.databases:
+            while True:
+                sent = self.relay_once(alias)
+                total += sent
+                if sent < self.batch_size:
+                    break
+        return total
+
+    def run(self, *, install_signal_handlers: bool = True) -> RelayStats:
+        """Relay until `stop()` (SIGTERM/SIGINT); return the counters."""
+        previous = self._install_signal_handlers() if install_signal_handlers else {}
+        delay = self.retry_min_delay
+        next_log = time.monotonic() + self.log_interval
+        logger.info(
+            "Event relay started: outboxes on %s, batches of %d.",
+            ", ".join(self.databases),
+            self.batch_size,
+        )
+        try:
+            while not self._stopping:
+                try:
+                    busy = self._one_round()
+                except errors.DomainError as exc:
+                    logger.warning("Event relay: publish failed (%s); retrying.", exc)
+                    self._sleep(delay)
+                    delay = min(self.retry_max_delay, delay * 2)
+                    continue
+                except DatabaseError as exc:
+                    self.stats.database_errors += 1
+                    logger.warning("Event relay: database error (%s); retrying.", exc)
+                    for alias in self.databases:
+                        connections[alias].close()
+                    self._sleep(delay)
+                    delay = min(self.retry_max_delay, delay * 2)
+                    continue
+                delay = self.retry_min_delay
+                if not busy:
+                    self._sleep(self.poll_interval)
+                if time.monotonic() >= next_log:
+                    logger.info("Event relay: %s", self.stats.summary())
+                    next_log = time.monotonic() + self.log_interval
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        logger.info("Event relay stopped: %s", self.stats.summary())
+        return self.stats
+
+    def _one_round(self) -> bool:
+        """One batch from each outbox; True when one was full (more is waiting)."""
+        if not self.transport.is_connected:
+            # Rows are not claimed (and not locked) while nothing can be published.
+            self._sleep(self.poll_interval)
+            return False
+        full = False
+        for alias in self.databases:
+            if self._stopping:
+                break
+            full |= self.relay_once(alias) == self.batch_size
+        return full
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self._stopping:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, _SLEEP_SLICE))
+
+    def _install_signal_handlers(self) -> dict[int, Any]:
+        def handle(signum: int, frame: FrameType | None) -> None:
+            logger.info("Received %s; finishing the current batch.", signal.Signals(signum).name)
+            self.stop()
+
+        return {signum: signal.signal(signum, handle) for signum in (signal.SIGTERM, signal.SIGINT)}
