@@ -22,6 +22,7 @@ import types
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -52,6 +53,11 @@ class RestServing:
         tokens = dict(api.get("SERVICE_TOKENS") or {})
         tokens[CALLER] = [self.token]
         settings.DOMAIN_SERVICES_API = {**api, "SERVICE_TOKENS": tokens}
+        # pytest-django's live server, unlike Django's LiveServerTestCase, does not allow its
+        # own host: with startproject's `ALLOWED_HOSTS = []` every call would be a 400.
+        host = urlsplit(self.url).hostname
+        if host not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
+            settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, host]
 
     def __call__(
         self,

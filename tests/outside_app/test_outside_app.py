@@ -313,6 +313,10 @@ def test_one_monolith_then_two_services_then_one_monolith_again(
     with Runserver(library, env, steps.RUN_MONOLITH, free_port()) as url:
         monolith = API(url, token)
         le_guin, _ = exercise(monolith, monolith, "Ursula K. Le Guin", "The Dispossessed")
+        # The pages the tutorial points at: the API docs (assets served locally) and the admin.
+        docs = requests.get(f"{url}/api/docs/", timeout=30)
+        assert docs.status_code == 200 and "swagger-ui" in docs.text
+        assert requests.get(f"{url}/admin/login/", timeout=30).status_code == 200
 
     ports = {"authors": free_port(), "books": free_port()}
     services_env = {

@@ -191,6 +191,42 @@ def test_the_generated_domains_pass_check_migrations_and_their_contract_tests(tm
 DOMAINS = ("authors", "categories", "book_loans")
 
 
+ADMIN_SMOKE = """
+from authors.models import Author
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.test import Client
+from domain_services.admin import ServiceModelAdmin
+
+staff = User.objects.create_superuser("staff", "staff@example.com", "not-used")
+client = Client(SERVER_NAME="localhost")
+client.force_login(staff)
+added = client.post("/admin/authors/author/add/", {"name": "Ursula K. Le Guin"})
+client.post("/admin/authors/author/add/", {"name": "Octavia E. Butler"})
+refused = client.post("/admin/authors/author/add/", {"name": ""})
+found = client.get("/admin/authors/author/", {"q": "Guin"})
+missed = client.get("/admin/authors/author/", {"q": "Tolkien"})
+print(isinstance(admin.site._registry[Author], ServiceModelAdmin))
+print(added.status_code, refused.status_code, found.status_code, missed.status_code)
+print(b"1 result" in found.content, b"0 results" in missed.content, Author.objects.count())
+"""
+
+
+def test_the_generated_admin_writes_through_the_service_and_searches_what_is_declared(
+    tmp_path,
+):
+    project = make_project(tmp_path / "shop", "authors")
+    assert manage(project, "manage.py", "migrate", "-v0").returncode == 0
+
+    smoke = manage(project, "manage.py", "shell", "-c", ADMIN_SMOKE)
+
+    assert smoke.returncode == 0, smoke.stderr
+    through_service, statuses, searches = smoke.stdout.strip().splitlines()[-3:]
+    assert through_service == "True"
+    assert statuses == "302 200 200 200"  # added, the empty name refused, both searches
+    assert searches == "True True 2"  # the name is searchable; two authors stored
+
+
 def test_the_generated_code_passes_ruff_as_the_users_project_configures_it(tmp_path):
     project = make_project(tmp_path / "shop", *DOMAINS)
 
