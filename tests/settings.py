@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "domain_services",
     "tests.catalog",
     "tests.orders",
+    "tests.backed",
     "tests.ledger.apps.LedgerConfig",
 ]
 
