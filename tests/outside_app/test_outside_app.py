@@ -340,11 +340,20 @@ def test_one_monolith_then_two_services_then_one_monolith_again(
         butler, _ = exercise(authors, books, "Octavia E. Butler", "Kindred")
         assert books.post("books/", {"title": "Always Coming Home", "author": le_guin}).ok
 
-        authors_service.stop()
-        # With the authors service down, no book gets an author nobody checked.
-        unchecked = books.post("books/", {"title": "The Word for World", "author": le_guin})
-        assert unchecked.status_code == 503, unchecked.text
-        assert titles(books, le_guin) == ["Always Coming Home", "The Dispossessed"]
+        # With books down, authors stays healthy (REQUIRED: False), but no author is deleted
+        # while nobody can say whether books refer to her.
+        books_service.stop()
+        assert requests.get(f"{a}/health", timeout=30).status_code == 200
+        lonely = authors.post("authors/", {"name": "Nobody Yet"}).json()["uuid"]
+        assert authors.delete(f"authors/{lonely}").status_code == 503
+        assert authors.get(f"authors/{lonely}").status_code == 200
+
+        # With authors down, no book gets an author nobody checked.
+        with books_service:
+            authors_service.stop()
+            unchecked = books.post("books/", {"title": "The Word for World", "author": le_guin})
+            assert unchecked.status_code == 503, unchecked.text
+            assert titles(books, le_guin) == ["Always Coming Home", "The Dispossessed"]
 
     with Runserver(library, env, steps.RUN_MONOLITH, free_port()) as url:
         monolith = API(url, token)
