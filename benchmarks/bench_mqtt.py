@@ -3,9 +3,11 @@
 Every contender has its own persistent session on the same Mosquitto. Each round creates the
 sessions, publishes the messages once (the broker queues a copy for every session), then lets
 each contender drain its queue in turn, the order rotated from round to round: same broker,
-same messages, same backlog. A contender's time runs from its connect to the moment its last
-message is written; its CPU is this process's CPU time over the same span (all its threads),
-and `db_cpu` is the MongoDB server's when the benchmark started it.
+same messages, same backlog. Each contender runs in a fresh process of its own, as it would in
+production (no one inherits another's imports, allocations or garbage-collector state). Its
+time runs from its connect to the moment its last message is written; its CPU is its process's
+CPU time over the same span (all threads), and `db_cpu` is the MongoDB server's when the
+benchmark started it.
 
 - `mqtt.consume_noop`: the ingestion consumer (validation, batching, manual acks in order) with
   a store whose writes do nothing, vs a bare paho subscriber that only counts QoS 1 messages.
@@ -13,11 +15,12 @@ and `db_cpu` is the MongoDB server's when the benchmark started it.
   paho, manual ack, unordered bulk upserts of the same last-write-wins shape with raw pymongo,
   batches of 500, no validation, dead letters or ordering.
 - `mqtt.consume_vs_minimal`: the consumer vs the best hand-written consumer we know
-  (`minimal_consumer`, about 60 lines): persistent session, manual acks, updates merged per
-  device, unordered `bulk_write` of plain `$set` upserts by `_id` every 200 messages or 50 ms,
-  paho's network thread reading while the main thread writes. It keeps no guarantee the
-  consumer keeps (no last-write-wins, no validation, no dead letters). Also reports CPU per
-  message, whose ratio (consumer / minimal) must stay at or below 1.2.
+  (`benchmarks/minimal_consumer.py`, about 60 lines, run as a script): persistent session,
+  manual acks, updates merged per device, unordered `bulk_write` of plain `$set` upserts by
+  `_id` every 200 messages or 50 ms, paho's network thread reading while the main thread
+  writes. It keeps none of the consumer's guarantees (no last-write-wins, no validation, no
+  dead letters). Also reports CPU per message, whose ratio (consumer / minimal) must stay at
+  or below 1.2.
 - `mqtt.consume_shared` (information): two consumers in one shared-subscription group, each in
   its own process, vs one consumer in its own process.
 
@@ -34,6 +37,7 @@ import logging
 import multiprocessing
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -41,6 +45,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import django
@@ -67,11 +72,11 @@ from domain_services.integrations.mqtt.settings import MQTTConfig
 from domain_services.testing.mongodb import MongoWireServer
 from domain_services.testing.mqtt import MosquittoBroker
 
+ROOT = Path(__file__).resolve().parents[1]
 DEVICES = 1000
 BATCH = 500
 FLUSH = 0.05
 RECEIVE_MAXIMUM = 2 * BATCH
-MINIMAL_BATCH = 200
 TOPIC = "devices/+/status"
 GROUP = "bench"
 IN_PROCESS = ("bare", "noop", "raw", "minimal", "store")
@@ -252,61 +257,6 @@ def raw_pipeline(
     client.loop(0.1)
 
 
-def minimal_consumer(
-    config: MQTTConfig, client_id: str, database: Any, count: int, meter: Meter
-) -> None:
-    """The hand-written consumer to beat: paho's network thread parses and merges each message
-    per device; this thread writes every 200 messages or 50 ms, then acks what it wrote."""
-    collection = database["device_status"]
-    client = paho_client(client_id, manual_ack=True)
-    ready = threading.Condition()
-    pending: dict[str, dict[str, Any]] = {}
-    mids: list[int] = []
-    first = [0.0]
-
-    def on_message(client: Client, userdata: Any, message: MQTTMessage) -> None:
-        body = json.loads(message.payload)
-        body["timestamp"] = datetime.fromisoformat(body["timestamp"])
-        eui = message.topic.split("/")[1]
-        with ready:
-            if not mids:
-                first[0] = time.monotonic()
-            merged = pending.get(eui)
-            if merged is None:
-                pending[eui] = body
-            else:
-                merged.update(body)
-            mids.append(message.mid)
-            if len(mids) >= MINIMAL_BATCH:
-                ready.notify()
-
-    client.on_message = on_message
-    meter.start()
-    connect_persistent(client, config)
-    client.loop_start()
-    done = 0
-    while done < count:
-        with ready:
-            while len(mids) < MINIMAL_BATCH:
-                left = first[0] + FLUSH - time.monotonic() if mids else FLUSH
-                if left <= 0:
-                    break
-                ready.wait(left)
-            batch, acks = dict(pending), list(mids)
-            pending.clear()
-            mids.clear()
-        if not acks:
-            continue
-        ops = [UpdateOne({"_id": eui}, {"$set": doc}, upsert=True) for eui, doc in batch.items()]
-        collection.bulk_write(ops, ordered=False)
-        for mid in acks:
-            client.ack(mid, 1)
-        done += len(acks)
-    meter.finish()
-    client.disconnect()
-    client.loop_stop()
-
-
 class NoopStore:
     """The real validation, writes that do nothing."""
 
@@ -360,7 +310,7 @@ def consumer_run(
         config=config,
         client_id=client_id,
         shared_group=group,
-        batch_size=int(os.environ.get("BENCH_CONSUMER_BATCH", BATCH)),
+        batch_size=BATCH,
         flush_interval=FLUSH,
     )
     holder.append(consumer)
@@ -385,14 +335,70 @@ def drain(name: str, config: MQTTConfig, client_id: str, db: Any, count: int, db
         bare_subscriber(config, client_id, count, meter)
     elif name == "raw":
         raw_pipeline(config, client_id, db, count, meter)
-    elif name == "minimal":
-        minimal_consumer(config, client_id, db, count, meter)
     elif name == "noop":
         consumer_run(config, client_id, lambda w: NoopStore(w, db), db, count, meter)
     else:
         consumer_run(config, client_id, lambda w: CountingStore(w, database=db), db, count, meter)
     assert meter.result is not None
     return meter.result
+
+
+def contender_process(
+    name: str,
+    mqtt_url: str,
+    mongo_url: str,
+    db_name: str,
+    client_id: str,
+    count: int,
+    db_pid: int | None,
+    results: Any,
+) -> None:
+    """`drain()` in a fresh interpreter, as each consumer would run in production: no
+    contender inherits another's imports, allocations or garbage-collector state."""
+    logging.basicConfig(level=logging.ERROR)
+    config = config_from_url(mqtt_url, CONSUMER={"RECEIVE_MAXIMUM": RECEIVE_MAXIMUM})
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo_url, tz_aware=True)
+    try:
+        run = drain(name, config, client_id, client[db_name], count, db_pid)
+        results.put((run.seconds, run.cpu, run.db_cpu))
+    finally:
+        client.close()
+
+
+def drain_alone(
+    name: str, mqtt_url: str, mongo_url: str, db_name: str, client_id: str, count: int, db_pid: Any
+) -> Run:
+    if name == "minimal":
+        return drain_minimal(mqtt_url, mongo_url, db_name, client_id, count, db_pid)
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(
+        target=contender_process,
+        args=(name, mqtt_url, mongo_url, db_name, client_id, count, db_pid, results),
+    )
+    process.start()
+    seconds, cpu, db_cpu = results.get(timeout=600)
+    process.join(60)
+    return Run(seconds=seconds, cpu=cpu, db_cpu=db_cpu)
+
+
+def drain_minimal(
+    mqtt_url: str, mongo_url: str, db_name: str, client_id: str, count: int, db_pid: Any
+) -> Run:
+    """The hand-written consumer as the standalone script it is (`minimal_consumer.py`)."""
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.minimal_consumer",
+        *("--mqtt", mqtt_url, "--mongo", mongo_url, "--db", db_name, "--client-id", client_id),
+        *("--count", str(count), "--receive-maximum", str(RECEIVE_MAXIMUM)),
+        *(("--db-pid", str(db_pid)) if db_pid else ()),
+    ]
+    output = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
+    ).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+    return Run(seconds=result["seconds"], cpu=result["cpu"], db_cpu=result["db_cpu"])
 
 
 # -- shared subscriptions: each member in its own process ----------------------------------------
@@ -530,7 +536,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         mqtt_url, mongo_url, db.name, "solo", [ids[name]], count, db_pid
                     )
                 else:
-                    run = drain(name, config, ids[name], db, count, db_pid)
+                    run = drain_alone(name, mqtt_url, mongo_url, db.name, ids[name], count, db_pid)
                 for client_id in members if name == "shared" else [ids[name]]:
                     discard_session(config, client_id)
                 runs[name].append(run)

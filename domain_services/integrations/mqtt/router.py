@@ -13,7 +13,7 @@ The router is pure Python with no paho import, so it is unit-tested without a br
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 Handler = Callable[[Mapping[str, str], bytes], Any]
@@ -36,9 +36,27 @@ class Route:
     handler: Handler
     qos: int
     multi: bool  # ends in '#'
+    _fixed: tuple[tuple[int, str], ...] = field(init=False, repr=False, compare=False)
+    _captures: tuple[tuple[int, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Matching runs for every received message: split the levels once into the ones to
+        # compare and the ones to capture.
+        body = self.levels[:-1] if self.multi else self.levels
+        fixed = tuple((i, level) for i, level in enumerate(body) if level[0] not in "+{")
+        captures = tuple((i, level[1:-1]) for i, level in enumerate(body) if level[0] == "{")
+        object.__setattr__(self, "_fixed", fixed)
+        object.__setattr__(self, "_captures", captures)
 
     def match(self, levels: list[str]) -> dict[str, str] | None:
         """The captured parameters when `levels` match this route, else None."""
+        if not self.multi:
+            if len(levels) != len(self.levels):
+                return None
+            for index, expected in self._fixed:
+                if levels[index] != expected:
+                    return None
+            return {name: levels[index] for index, name in self._captures}
         if self.multi:
             fixed = len(self.levels) - 1
             # 'a/#' also matches 'a' itself (MQTT 3.1.1 section 4.7.1.2).
