@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Run the whole demo: users, facilities and devices services, MongoDB, Mosquitto, the MQTT
-consumer and the device fleet simulator, each as its own process, with demo data.
+consumer, the facilities event relay, the devices event consumer and the device fleet
+simulator, each as its own process, with demo data.
 
     python integrations/demo/run.py            # what `make demo` runs; Ctrl-C stops everything
 
@@ -8,8 +9,10 @@ Steps: migrate and seed each project's own database and collect its static files
 MongoDB (an `nx-27017` server with its data under the data folder, unless MONGODB_URL is set)
 and Mosquitto (the `mosquitto` binary on a free port with the project's config made local and
 anonymous, unless MQTT_URL is set); create the MongoDB indexes; start the three services (each
-served by gunicorn, static files by WhiteNoise), the consumer and the simulator; wait until
-every `/health` answers 200; print the URLs. Running it again reuses the databases and data.
+served by gunicorn, static files by WhiteNoise), the consumer, the event relay and consumer and
+the simulator; wait until every `/health` answers 200; fill the devices service's copy of the
+rooms from facilities (`rebuild_room_view`); print the URLs. Running it again reuses the
+databases and data.
 
 Databases: <PROJECT>_DATABASE_URL (USERS_, FACILITIES_, DEVICES_) for one project; otherwise
 DATABASE_URL names a server on which each project gets its own database `<name>_<project>`;
@@ -70,6 +73,8 @@ READY_TIMEOUT = 90.0
 # What `manage.py mqtt_consume` logs once it has subscribed.
 CONSUMER_READY_TEXT = "subscribed to devices/"
 CONSUMER_READY_TIMEOUT = 30.0
+# What `manage.py consume_events` logs once it has subscribed.
+EVENTS_READY_TEXT = "subscribed to events/"
 STOP_TIMEOUT = 10.0
 # gunicorn per service: the demo runs three services and five other processes on one small
 # machine, so two workers of four threads each (docs/deployment.md sizes a real deployment).
@@ -580,10 +585,45 @@ class Demo:
         digest = hashlib.sha1(str(self.data_dir.resolve()).encode()).hexdigest()[:8]
         return f"demo-ingestion-{digest}"
 
+    def events_client_id(self) -> str:
+        """The devices event consumer's client id: stable per data folder, like the other's."""
+        return self.consumer_client_id().replace("demo-ingestion-", "demo-events-")
+
+    def start_event_processes(self) -> Child:
+        """Facilities' event relay and the devices event consumer; the consumer (to wait for)."""
+        facilities, devices = self.projects[1], self.projects[-1]
+        consumer = Child(
+            name="events",
+            argv=[
+                sys.executable,
+                "manage.py",
+                "consume_events",
+                "--client-id",
+                self.events_client_id(),
+            ],
+            cwd=devices.directory,
+            env=self.project_env(devices),
+            log_path=self.logs / "events.log",
+            ready_text=EVENTS_READY_TEXT,
+        )
+        self.launch(consumer)
+        self.launch(
+            Child(
+                name="relay",
+                argv=[sys.executable, "manage.py", "relay_events"],
+                cwd=facilities.directory,
+                env=self.project_env(facilities),
+                log_path=self.logs / "relay.log",
+            )
+        )
+        return consumer
+
     def start_processes(self) -> None:
-        """Create the MongoDB indexes, then start the consumer, the services, the simulator."""
+        """Create the MongoDB indexes, then start the consumers, the event relay, the services,
+        the simulator."""
         devices = self.projects[-1]
         self.manage(devices, "ensure_indexes")
+        events = self.start_event_processes()
         consumer = Child(
             name="consumer",
             argv=[
@@ -609,9 +649,10 @@ class Demo:
                     log_path=self.logs / f"{project.name}.log",
                 )
             )
+        # A first consumer has no session on the broker yet: what is published before it
+        # subscribes would be lost.
+        self.wait_for_ready(events, CONSUMER_READY_TIMEOUT)
         if self.simulator:
-            # A first consumer has no session on the broker yet: what the simulator publishes
-            # before the consumer subscribes would be lost.
             self.wait_for_ready(consumer, CONSUMER_READY_TIMEOUT)
             euis = demo_data.device_euis()
             listing = self.data_dir / "simulator-euis.txt"
@@ -691,6 +732,12 @@ class Demo:
                     )
                 time.sleep(0.25)
 
+    def rebuild_read_models(self) -> None:
+        """Copy the rooms into the devices service's read model (facilities is up now); events
+        keep it current from here on."""
+        devices = self.projects[-1]
+        self.out.line(devices.name, self.manage(devices, "rebuild_room_view").strip())
+
     def supervise(self) -> None:
         """Until a signal: fail as soon as any child dies."""
         while True:
@@ -698,8 +745,16 @@ class Demo:
             time.sleep(0.5)
 
     def stop(self) -> None:
-        """Stop the producers first, then the consumer, the services, the broker, MongoDB."""
-        order = {"simulator": 0, "consumer": 1, "mosquitto": 3, "mongodb": 4}
+        """Stop the producers first, then the consumers and the relay, the services, the broker,
+        MongoDB."""
+        order = {
+            "simulator": 0,
+            "consumer": 1,
+            "events": 1,
+            "relay": 1,
+            "mosquitto": 3,
+            "mongodb": 4,
+        }
         children = sorted(self.children, key=lambda c: order.get(c.name, 2))
         stop_all(children, self.out)
 
@@ -748,6 +803,8 @@ class Demo:
             f"  static      {self.data_dir / 'static'} (collectstatic, one folder per service)",
             f"  logs        {self.logs}",
             "",
+            "Events: facilities' relay publishes to the broker, the devices consumer applies "
+            "them (logs: relay.log, events.log)",
             f"Simulator: {'on' if self.simulator else 'off'}"
             + (
                 f", {len(demo_data.device_euis())} demo devices report to devices/<EUI>/status"
@@ -853,6 +910,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         demo.prepare_databases()
         demo.start_processes()
         demo.wait_until_healthy()
+        demo.rebuild_read_models()
         out.block(demo.ready_message())
         if args.exit_after_ready:
             out.line("demo", "everything is healthy; stopping (--exit-after-ready)")

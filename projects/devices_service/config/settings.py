@@ -1,5 +1,6 @@
 """Settings of the devices service; everything deployment-specific comes from the environment."""
 
+import os
 from pathlib import Path
 
 from domain_services.project_settings import (
@@ -28,3 +29,10 @@ globals().update(
     )
 )
 globals().update(device_integration_settings())
+
+# `manage.py consume_events` applies facilities' events here: SET_NULL and CASCADE references
+# to deleted rooms, and the read model of rooms. Its client id is stable: the broker keeps the
+# events that arrive while it is down in that session.
+DOMAIN_SERVICES_EVENTS = {
+    "CONSUMER": {"CLIENT_ID": os.environ.get("EVENTS_CONSUMER_ID", "devices-events")}
+}

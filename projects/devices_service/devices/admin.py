@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 
 from devices import live
 from devices.models import Device
+from devices.rooms import room_view
 from domain_services import DomainError, ValidationFailed, services
 from domain_services.admin import ReferenceColumn, ReferenceColumnsMixin, ServiceModelAdmin
 from domain_services.devices.commands import COMMAND_NAME
@@ -67,7 +68,8 @@ class CommandForm(forms.Form):
 class DeviceAdmin(ReferenceColumnsMixin, ServiceModelAdmin):
     service = staticmethod(lambda: services.devices.devices)
     reference_columns = [
-        ReferenceColumn("room", lambda: services.facilities.rooms, title="room"),
+        # Rooms from this service's own copy (devices.rooms): no call to facilities.
+        ReferenceColumn("room", room_view, label="label", title="room"),
         ReferenceColumn("organization", lambda: services.users.organizations, title="organization"),
         ReferenceColumn(
             "eui", live.status_store, title="online / last seen", render=online_label, name="online"

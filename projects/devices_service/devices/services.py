@@ -10,12 +10,12 @@ from domain_services import ModelService, NotFound, ValidationFailed, parse_uuid
 from domain_services.devices.commands import CommandSent
 from domain_services.devices.eui import normalize_eui
 from domain_services.devices.status_store import DeviceStatus
-from org_interfaces.devices import DeviceDTO, Devices
+from org_interfaces.devices import DeviceDTO, Devices, ThresholdDTO
 from org_interfaces.facilities import Facilities
 from org_interfaces.users import Users
 
 from . import live
-from .models import Device
+from .models import Device, Threshold
 
 
 class DeviceService(ModelService[Device, DeviceDTO]):
@@ -33,27 +33,54 @@ class DeviceService(ModelService[Device, DeviceDTO]):
     def validate_references(
         self, changes: dict[str, Any], *, current: Mapping[str, Any] | None
     ) -> None:
-        # Asked only when the room or the organization changes, before the transaction opens:
-        # two remote lookups at most, none for a rename.
-        if "room" not in changes and "organization" not in changes:
+        # Asked only when a room or the organization changes, before the transaction opens:
+        # three remote lookups at most, none for a rename.
+        if not {"room", "organization", "monitored_room"} & changes.keys():
             return
         place = {**(current or {}), **changes}
-        try:
-            organization = services.get("users", Users).organizations.get(place["organization"])
-        except NotFound:
-            raise ValidationFailed.for_field(
-                "organization", f"No organization with UUID {place['organization']}."
-            ) from None
-        try:
-            room = services.get("facilities", Facilities).rooms.get(place["room"])
-        except NotFound:
-            raise ValidationFailed.for_field(
-                "room", f"No room with UUID {place['room']}."
-            ) from None
-        if room.organization != organization.uuid:
-            raise ValidationFailed.for_field(
-                "room", f"Room {room.label!r} belongs to another organization."
-            )
+        facilities = services.get("facilities", Facilities)
+        if "room" in changes or "organization" in changes:
+            try:
+                organization = services.get("users", Users).organizations.get(place["organization"])
+            except NotFound:
+                raise ValidationFailed.for_field(
+                    "organization", f"No organization with UUID {place['organization']}."
+                ) from None
+            _check_room(facilities, "room", place["room"], organization.uuid)
+        monitored = place.get("monitored_room")
+        if monitored is not None and {"monitored_room", "organization"} & changes.keys():
+            _check_room(facilities, "monitored_room", monitored, place["organization"])
+
+
+def _check_room(facilities: Facilities, field: str, uuid: UUID, organization: UUID) -> None:
+    """ValidationFailed naming `field` unless room `uuid` exists and is `organization`'s."""
+    try:
+        room = facilities.rooms.get(uuid)
+    except NotFound:
+        raise ValidationFailed.for_field(field, f"No room with UUID {uuid}.") from None
+    if room.organization != organization:
+        raise ValidationFailed.for_field(
+            field, f"Room {room.label!r} belongs to another organization."
+        )
+
+
+class ThresholdService(ModelService[Threshold, ThresholdDTO]):
+    """Thresholds of rooms; a new threshold's room is checked in facilities."""
+
+    model = Threshold
+    declaration = Devices.thresholds
+    default_ordering = ("reading",)
+
+    def validate_references(
+        self, changes: dict[str, Any], *, current: Mapping[str, Any] | None
+    ) -> None:
+        if "room" in changes:
+            try:
+                services.get("facilities", Facilities).rooms.get(changes["room"])
+            except NotFound:
+                raise ValidationFailed.for_field(
+                    "room", f"No room with UUID {changes['room']}."
+                ) from None
 
 
 class DevicesDomain(Devices):
@@ -64,6 +91,7 @@ class DevicesDomain(Devices):
 
     def __init__(self) -> None:
         self.devices = self._devices = DeviceService()
+        self.thresholds = ThresholdService()
 
     def devices_for_building(self, *, building_uuid: UUID) -> list[DeviceDTO]:
         # One call to facilities, one query here, however many rooms and devices.

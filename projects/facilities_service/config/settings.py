@@ -1,5 +1,6 @@
 """Settings of the facilities service; everything deployment-specific comes from the environment."""
 
+import os
 from pathlib import Path
 
 from domain_services.project_settings import remote_domain, service_settings
@@ -22,3 +23,13 @@ globals().update(
         },
     )
 )
+
+# Rooms, floors and buildings announce their changes: written to the outbox with each change,
+# published by `manage.py relay_events` through the broker (MQTT_URL overrides the URL).
+DOMAIN_SERVICES_EVENTS = {"OUTBOX": ["facilities"]}
+MQTT = {
+    "URL": "mqtt://127.0.0.1:1883",
+    "CLIENT_ID": "facilities-service",
+    "USERNAME": os.environ.get("MQTT_USERNAME") or None,
+    "PASSWORD": os.environ.get("MQTT_PASSWORD") or None,
+}

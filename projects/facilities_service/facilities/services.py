@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -10,7 +10,8 @@ from django.db.models import Case, CharField, F, Value, When
 from django.db.models.functions import Cast, Concat
 from django.db.models.query import QuerySet
 
-from domain_services import ModelService, NotFound, ValidationFailed, services
+from domain_services import ModelService, NotFound, ValidationFailed, events, services
+from domain_services.dto import dto_to_dict
 from org_interfaces.facilities import BuildingDTO, Facilities, FloorDTO, RoomDTO
 from org_interfaces.users import Users
 
@@ -31,10 +32,43 @@ def floor_name(prefix: str = "") -> Case:
     )
 
 
+def rooms_changed_too(
+    found: Sequence[events.ObjectEvent], *, lookup: str, affects: Mapping[str, set[str]]
+) -> list[events.ObjectEvent]:
+    """`found`, and an update of every room whose DTO an update in `found` changed as well.
+
+    A room's label carries its floor's and building's names, and its organization is its
+    building's: renaming a floor changes the rooms on it. Announced here, in the same
+    transaction, other domains' copies of rooms need nothing but room events. `affects` maps
+    a changed field of the parent to the room fields it changes.
+    """
+    extra: list[events.ObjectEvent] = []
+    rooms = RoomService()
+    target = f"{rooms.domain}.{Room.__name__}"
+    for event in found:
+        changed = sorted({f for name in event.changed for f in affects.get(name, ())})
+        if isinstance(event, events.ObjectUpdated) and changed:
+            queryset = rooms.get_queryset().filter(**{lookup: event.uuid}).order_by("pk")
+            extra += [
+                events.ObjectUpdated(
+                    target, room.uuid, changed=tuple(changed), data=dto_to_dict(room)
+                )
+                for room in rooms.dtos(queryset)
+            ]
+    return [*found, *extra]
+
+
 class BuildingService(ModelService[Building, BuildingDTO]):
     model = Building
     declaration = Facilities.buildings
     default_ordering = ("name",)
+
+    def change_events(self, found: Sequence[events.ObjectEvent]) -> list[events.ObjectEvent]:
+        return rooms_changed_too(
+            found,
+            lookup="floor__building__uuid",
+            affects={"name": {"label"}, "organization": {"organization"}},
+        )
 
     def validate_references(
         self, changes: dict[str, Any], *, current: Mapping[str, Any] | None
@@ -55,6 +89,17 @@ class FloorService(ModelService[Floor, FloorDTO]):
     declaration = Facilities.floors
     default_ordering = ("building", "level")
     dto_sources = {"label": "label"}
+
+    def change_events(self, found: Sequence[events.ObjectEvent]) -> list[events.ObjectEvent]:
+        return rooms_changed_too(
+            found,
+            lookup="floor__uuid",
+            affects={
+                "name": {"label"},
+                "level": {"label"},
+                "building": {"building", "label", "organization"},
+            },
+        )
 
     def get_queryset(self) -> QuerySet[Floor]:
         return (

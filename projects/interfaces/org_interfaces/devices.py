@@ -23,9 +23,24 @@ class DeviceDTO:
     room: UUID
     organization: UUID
     created_at: datetime
+    # The room it monitors when mounted elsewhere (a meter in a cabinet, a sensor in a duct);
+    # cleared when that room is deleted.
+    monitored_room: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdDTO:
+    """The range a reading should stay in, in one room; deleted with its room."""
+
+    uuid: UUID
+    room: UUID
+    reading: str  # a reading's key in device statuses: "temperature", "co2"
+    minimum: float | None
+    maximum: float | None
 
 
 PLACE = {"room": Field(), "organization": Field()}
+READING = r"^[a-z][a-z0-9_]{0,63}$"
 
 
 class Devices(Interface, domain="devices"):
@@ -47,6 +62,7 @@ class Devices(Interface, domain="devices"):
             "kind": Field(required=False),
             "firmware": Field(max_length=50, required=False, allow_blank=True),
             **PLACE,
+            "monitored_room": Field(required=False, nullable=True),
         },
         update={
             "name": Field(max_length=200, required=False),
@@ -54,8 +70,26 @@ class Devices(Interface, domain="devices"):
             "firmware": Field(max_length=50, required=False, allow_blank=True),
             "room": Field(required=False),
             "organization": Field(required=False),
+            "monitored_room": Field(required=False, nullable=True),
         },
         delete=True,
+    )
+    thresholds = resource(
+        ThresholdDTO,
+        filters={"room": UUID, "reading": str},
+        ordering=("reading",),
+        create={
+            "room": Field(),
+            "reading": Field(max_length=64, pattern=READING, help_text="e.g. temperature"),
+            "minimum": Field(required=False, nullable=True),
+            "maximum": Field(required=False, nullable=True),
+        },
+        update={
+            "minimum": Field(required=False, nullable=True),
+            "maximum": Field(required=False, nullable=True),
+        },
+        delete=True,
+        label="reading",
     )
 
     @query(route="buildings/{building_uuid}/devices")

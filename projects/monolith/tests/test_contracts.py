@@ -75,6 +75,12 @@ class TestDevicesInterface(InterfaceContract):
             "room": ctx.fixture("site").rooms[ctx.n % 2],
             "organization": ctx.fixture("site").organization,
         },
+        "thresholds": lambda ctx: {
+            "room": ctx.fixture("site").rooms[ctx.n % 2],
+            "reading": f"reading_{ctx.n}",
+            "minimum": float(ctx.n % 20),
+            "maximum": float(ctx.n % 20 + 10),
+        },
     }
 
 

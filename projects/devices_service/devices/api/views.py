@@ -16,18 +16,39 @@ from domain_services.integrations.rest.server.views import validated_input
 from org_interfaces.devices import Devices
 
 from . import serializers as s
+from .rooms import with_room_labels
 from .status import DeviceStatusSerializer, with_statuses
 
+INCLUDES = ("status", "room")
 INCLUDE = OpenApiParameter(
-    "include", OpenApiTypes.STR, enum=["status"], description="`status`: add each live status."
+    "include",
+    OpenApiTypes.STR,
+    enum=["status", "room", "status,room", "room,status"],
+    description="`status`: add each live status. `room`: add `room_label` and "
+    "`monitored_room_label` from this service's copy of the facilities rooms (no call to "
+    "facilities: it answers while facilities is down; null for a room it does not know).",
 )
+
+
+def included(request: Request) -> set[str]:
+    """The `include` values, each one of INCLUDES."""
+    value = request.query_params.get("include")
+    if value is None:
+        return set()
+    found = {part.strip() for part in value.split(",")}
+    if not found or not found <= set(INCLUDES):
+        raise ValidationFailed.for_field(
+            "include", f"A comma-separated list of {', '.join(map(repr, INCLUDES))}."
+        )
+    return found
 
 
 DerivedDeviceViewSet = resource_viewset(Devices, Devices.devices)
 
 
 class DeviceViewSet(DerivedDeviceViewSet):  # type: ignore[misc,valid-type]
-    """The derived devices resource, with live status on request (`?include=status`)."""
+    """The derived devices resource, with live status and room labels on request
+    (`?include=status,room`)."""
 
     filter_fields = {
         **DerivedDeviceViewSet.filter_fields,
@@ -37,12 +58,12 @@ class DeviceViewSet(DerivedDeviceViewSet):  # type: ignore[misc,valid-type]
 
     @extend_schema(parameters=[INCLUDE])
     def list(self, request: Request) -> Response:
-        include = request.query_params.get("include")
-        if include not in (None, "status"):
-            raise ValidationFailed.for_field("include", "Only 'status' is supported.")
+        include = included(request)
         response = super().list(request)
-        if include == "status":
+        if "status" in include:
             response.data["results"] = with_statuses(response.data["results"])
+        if "room" in include:
+            response.data["results"] = with_room_labels(response.data["results"])
         return response
 
     def retrieve(self, request: Request, uuid: str) -> Response:
