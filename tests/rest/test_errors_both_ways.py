@@ -39,6 +39,15 @@ def test_duplicate_is_409_and_conflict_in_the_client(http, remote_products, tool
     assert "sku" in str(caught.value)
 
 
+def test_a_duplicate_names_its_fields_in_the_client_too(remote_products, tools):
+    fields = {"name": "Saw", "sku": "SAW-1", "price_cents": 1, "category": tools.uuid}
+    remote_products.create(**fields)
+    with pytest.raises(Conflict) as caught:
+        remote_products.create(**fields)
+    # What a form shows on the field: the same as the service says in-process.
+    assert caught.value.context["errors"] == {"sku": ["Product with this Sku already exists."]}
+
+
 def test_deleting_a_protected_object_is_a_conflict(remote_categories, remote_products, tools):
     remote_products.create(name="Saw", sku="SAW-1", price_cents=1, category=tools.uuid)
     with pytest.raises(Conflict):

@@ -409,10 +409,13 @@ class RestClient:
         if cls is None or status >= 500:
             cls = _STATUS_ERRORS.get(status, Unavailable if status >= 500 else DomainError)
         context = body.get("context")
+        # A ValidationFailed carries its errors in the body; a Conflict in its context (the
+        # fields a duplicate is on), which the caller may show on those fields.
+        reserved = ("message", "errors") if cls is ValidationFailed else ("message",)
         context = {
             k: v
             for k, v in (context.items() if isinstance(context, dict) else ())
-            if isinstance(k, str) and k.isidentifier() and k not in ("message", "errors")
+            if isinstance(k, str) and k.isidentifier() and k not in reserved
         }
         if cls is ValidationFailed:
             errors = body.get("errors")

@@ -10,12 +10,14 @@ from domain_services import ModelService, NotFound, ValidationFailed, parse_uuid
 from domain_services.devices.commands import CommandSent
 from domain_services.devices.eui import normalize_eui
 from domain_services.devices.status_store import DeviceStatus
-from org_interfaces.devices import DeviceDTO, Devices, ThresholdDTO
+from org_interfaces.devices import DeviceDTO, Devices, DeviceStatusDTO, ThresholdDTO
 from org_interfaces.facilities import Facilities
 from org_interfaces.users import Users
 
 from . import live
 from .models import Device, Threshold
+
+STATUS_BATCH = 500  # device UUIDs per device_statuses() call
 
 
 class DeviceService(ModelService[Device, DeviceDTO]):
@@ -112,6 +114,21 @@ class DevicesDomain(Devices):
         """Statuses of several devices in one MongoDB query, by device UUID."""
         by_eui = live.status_store().get_many([device.eui for device in devices])
         return {d.uuid: by_eui[d.eui] for d in devices if d.eui in by_eui}
+
+    def device_statuses(self, *, uuids: list[UUID]) -> list[DeviceStatusDTO]:
+        if len(uuids) > STATUS_BATCH:
+            raise ValidationFailed.for_field("uuids", f"At most {STATUS_BATCH} per call.")
+        devices = list(self.devices.get_many(uuids).values())
+        return [
+            DeviceStatusDTO(
+                uuid=uuid,
+                online=status.online,
+                last_seen=status.updated_at,
+                reported_at=status.timestamp,
+                fields=dict(status.fields),
+            )
+            for uuid, status in self.statuses_of(devices).items()
+        ]
 
     def send_command(
         self,

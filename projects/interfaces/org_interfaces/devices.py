@@ -39,6 +39,17 @@ class ThresholdDTO:
     maximum: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class DeviceStatusDTO:
+    """A device's live status: its last report, as the devices domain stored it."""
+
+    uuid: UUID  # the device
+    online: bool  # reported within the status store's online window
+    last_seen: datetime | None  # when the last report was stored
+    reported_at: datetime | None  # the device's own time in that report
+    fields: dict[str, Any]  # battery, signal, readings...
+
+
 PLACE = {"room": Field(), "organization": Field()}
 READING = r"^[a-z][a-z0-9_]{0,63}$"
 
@@ -95,6 +106,12 @@ class Devices(Interface, domain="devices"):
     @query(route="buildings/{building_uuid}/devices")
     def devices_for_building(self, *, building_uuid: UUID) -> list[DeviceDTO]:
         """Every device in the rooms of one building: a fixed number of queries and calls."""
+        raise NotImplementedError
+
+    @query(route="device-statuses")
+    def device_statuses(self, *, uuids: list[UUID]) -> list[DeviceStatusDTO]:
+        """The live status of each of these devices that has reported one (at most 500 UUIDs;
+        unknown devices and devices that never reported are left out): one call, however many."""
         raise NotImplementedError
 
     # Names the domain's own language gives to resource operations: plain methods, the same
