@@ -17,7 +17,7 @@ from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from domain_services import events
 from domain_services.events.models import InboxEvent, OutboxEvent
@@ -79,9 +79,14 @@ def test_relay_killed_three_times_mid_stream_every_event_applied_once(
     wait_for(subscribed(consumer), timeout=30, message="the consumer to subscribe")
     relay = start(processes, "relay_events", env, tmp_path / "relay.log")
     written: list[uuid.UUID] = []
-    writer = threading.Thread(
-        target=lambda: written.extend(write_entries(10_000, per_transaction=100, rate=2_000))
-    )
+
+    def write() -> None:
+        try:
+            written.extend(write_entries(10_000, per_transaction=100, rate=2_000))
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    writer = threading.Thread(target=write)
     writer.start()
     backlogs = []
     for kills in range(1, 4):
@@ -109,6 +114,7 @@ def test_relay_killed_three_times_mid_stream_every_event_applied_once(
     assert len(backlogs) == 3 and any(backlogs), backlogs  # killed with work left
     assert_each_applied_once(written)
     final = counters(consumer.text(), "consume_events stopped:")
+    print(f"relay killed with backlogs {backlogs}; consumer {final}")
     assert final["applied"] == 10_000 and final["refused"] == 0, final
     # Anything the killed relays published twice was recognised by the inbox.
     assert final["received"] == final["applied"] + final["duplicates"], final
