@@ -20,6 +20,10 @@ development `SECRET_KEY`, `SERVICE_TOKEN` or `<DOMAIN>_SERVICE_TOKEN` is an
 which runs no system checks), and HTTPS redirects, HSTS and secure cookies are on unless the
 environment turns them off: `manage.py check --deploy` is clean with the environment of
 docs/deployment.md.
+
+`database_settings`, `per_domain_databases` and the `env_*` helpers work with the base install
+(dj-database-url is one of its dependencies); `service_settings` needs the `rest` and `serve`
+extras, `remote_domain` the `rest` extra, and each says so with an ImportError naming it.
 """
 
 from __future__ import annotations
@@ -29,22 +33,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from domain_services.integrations.rest.defaults import (
-    API_ERROR_MIDDLEWARE,
-    REQUEST_ID_MIDDLEWARE,
-    REST_APPS,
-    rest_framework_settings,
-)
-from domain_services.integrations.rest.tokens import (
-    DEVELOPMENT_TOKEN,
-    is_development_token,
-    split_tokens,
-)
+from domain_services._optional import require_extra
 
 DEV_SECRET = "dev-only-insecure-secret-key"
-DEV_SERVICE_TOKEN = DEVELOPMENT_TOKEN
 GENERATE_TOKEN = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 # A year, the value browsers' preload lists ask for.
 HSTS_SECONDS = 31_536_000
@@ -106,10 +100,8 @@ def database_settings(base_dir: Path, name: str) -> dict[str, Any]:
     """`DATABASES['default']` from `DATABASE_URL`, or a SQLite file beside the project.
 
     SQLite gets `SQLITE_OPTIONS` and PostgreSQL a connect timeout; options given in the URL's
-    query string win.
+    query string win. The URL is read by dj-database-url, a dependency of the base install.
     """
-    import dj_database_url
-
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{base_dir / f'{name}.sqlite3'}"
     max_age = int(os.environ.get("CONN_MAX_AGE", "0"))
     config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=max_age))
@@ -204,10 +196,12 @@ def remote_domain(
 
 def sent_token(domain: str) -> str:
     """The token sent to `domain`: `<DOMAIN>_SERVICE_TOKEN`; the development one only in DEBUG."""
+    from domain_services.integrations.rest.tokens import DEVELOPMENT_TOKEN, is_development_token
+
     env = f"{domain.upper()}_SERVICE_TOKEN"
     token = os.environ.get(env, "")
     if env_debug():
-        return token or DEV_SERVICE_TOKEN
+        return token or DEVELOPMENT_TOKEN
     if not token or is_development_token(token):
         raise ImproperlyConfigured(
             f"{env} must be set to a token the {domain} service accepts (one of its "
@@ -219,9 +213,15 @@ def sent_token(domain: str) -> str:
 
 def accepted_tokens(debug: bool) -> list[str]:
     """The tokens this service accepts: `SERVICE_TOKEN`, comma-separated while rotating."""
+    from domain_services.integrations.rest.tokens import (
+        DEVELOPMENT_TOKEN,
+        is_development_token,
+        split_tokens,
+    )
+
     tokens = split_tokens(os.environ.get("SERVICE_TOKEN", ""))
     if debug:
-        return tokens or [DEV_SERVICE_TOKEN]
+        return tokens or [DEVELOPMENT_TOKEN]
     if not tokens or any(map(is_development_token, tokens)):
         raise ImproperlyConfigured(
             "SERVICE_TOKEN must be set to this service's secret token(s), comma-separated, "
@@ -310,7 +310,17 @@ def service_settings(
     `service` (default `app`) names this service among those on one host: its session and
     CSRF cookies are `<service>_sessionid` and `<service>_csrftoken`, so signing in to one
     service's admin does not sign you out of another's (browsers share cookies across ports).
+
+    Needs the `rest` extra (the API) and the `serve` extra (WhiteNoise serves the static files).
     """
+    from domain_services.integrations.rest.defaults import (
+        API_ERROR_MIDDLEWARE,
+        REQUEST_ID_MIDDLEWARE,
+        REST_APPS,
+        rest_framework_settings,
+    )
+
+    require_extra("whitenoise", extra="serve")
     debug = env_debug()
     secret = os.environ.get("SECRET_KEY", DEV_SECRET)
     if secret == DEV_SECRET and not debug:
@@ -397,3 +407,13 @@ def service_settings(
             "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
         },
     }
+
+
+def __getattr__(name: str) -> str:
+    # The development token belongs to the REST integration, which needs the `rest` extra;
+    # looked up only when asked for, so the rest of this module works with the base install.
+    if name == "DEV_SERVICE_TOKEN":
+        from domain_services.integrations.rest.tokens import DEVELOPMENT_TOKEN
+
+        return DEVELOPMENT_TOKEN
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -68,6 +68,8 @@ class InMemoryResource(Generic[D]):
         self.spec.check_page(page, page_size)
         self.spec.check_filters(filters or {})  # refused even when nothing is stored
         matches = [item for item in self.items.values() if self._matches(item, filters or {})]
+        if search and not self.spec.search:
+            raise ValidationFailed.for_field("search", f"{self.dto.__name__} cannot be searched.")
         if search:
             needle = search.casefold()
             matches = [

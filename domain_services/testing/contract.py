@@ -51,6 +51,7 @@ from domain_services.errors import DomainError, NotFound, ValidationFailed
 from domain_services.interfaces import Interface, ResourceSpec
 from domain_services.interfaces.fake import fake
 from domain_services.registry import services
+from domain_services.testing.rest import serve_locally
 
 BACKENDS = ("local", "rest", "fake")
 UNDECLARED_FIELD = "not_a_declared_field"
@@ -117,7 +118,8 @@ class Samples:
 
 
 def _needs(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Which resources a generic test applies to: `"any"`, or those declaring `create`."""
+    """Which resources a generic test applies to: `"any"`, those declaring `create`, or
+    (`"comparison"`) those declaring `create` when there are backends to compare."""
 
     def mark(test: Callable[..., Any]) -> Callable[..., Any]:
         test.contract_needs = kind  # type: ignore[attr-defined]
@@ -192,18 +194,9 @@ class InterfaceContract:
         return fake(self.interface)
 
     def _configure(self, request: pytest.FixtureRequest) -> None:
-        if self.implementation is None:
-            return
-        implementation = self.implementation
-        path = (
-            implementation
-            if isinstance(implementation, str)
-            else f"{implementation.__module__}.{implementation.__qualname__}"
-        )
-        settings = request.getfixturevalue("settings")
-        current = dict(getattr(settings, "DOMAIN_SERVICES", None) or {})
-        current[self.interface.domain] = {"BACKEND": "local", "SERVICE": path}
-        settings.DOMAIN_SERVICES = current
+        if self.implementation is not None:
+            settings = request.getfixturevalue("settings")
+            serve_locally(settings, self.interface.domain, self.implementation)
 
     def _local(self) -> Any:
         return services.get(self.interface.domain, self.interface)
@@ -293,7 +286,8 @@ class InterfaceContract:
         self, contract_subject: Any, contract_resource: str, contract_samples: Samples
     ) -> None:
         """A missing UUID is NotFound; a malformed UUID, an undeclared filter or ordering, a
-        page out of bounds and an unknown field are refused naming what is wrong."""
+        page out of bounds, search where none is declared and an unknown field are refused
+        naming what is wrong."""
         spec, resource = self._spec(contract_resource), getattr(contract_subject, contract_resource)
         missing = uuid.uuid4()
         with pytest.raises(NotFound):
@@ -402,6 +396,8 @@ def _refusals(resource: Any, spec: ResourceSpec[Any]) -> Iterator[tuple[Callable
     yield functools.partial(resource.list, page_size=spec.max_page_size + 1), "page_size"
     yield functools.partial(resource.list, page_size=0), "page_size"
     yield functools.partial(resource.list, page=0), "page"
+    if not spec.search:
+        yield functools.partial(resource.list, search="x"), "search"
 
 
 def _check_filter(resource: Any, spec: ResourceSpec[Any], name: str, made: list[Any]) -> None:

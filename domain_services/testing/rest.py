@@ -77,25 +77,23 @@ class RestServing:
         from domain_services.integrations.rest.client import RestClient
         from domain_services.integrations.rest.interface_client import client_for
 
+        if not getattr(self._settings, "STATIC_URL", None):
+            # Django's live server wraps the project in its static files handler, which
+            # answers every request with a 500 when STATIC_URL is not set.
+            pytest.fail(
+                "serve_over_rest: Django's live server needs STATIC_URL in the test settings "
+                '(STATIC_URL = "static/" will do).',
+                pytrace=False,
+            )
         domain = domain or interface.domain
         if implementation is not None:
-            self._make_local(domain, implementation)
+            serve_locally(self._settings, domain, implementation)
         self._check_served_here(domain, interface)
         self._route(interface)
         options = {"retries": 0, "read_timeout": 10, "deadline": 15, **client_options}
         client = client_for(interface, RestClient(domain, self.url, token=self.token, **options))
         self._stack.enter_context(services.overriding(**{domain: client}))
         return client
-
-    def _make_local(self, domain: str, implementation: type | str) -> None:
-        path = (
-            implementation
-            if isinstance(implementation, str)
-            else f"{implementation.__module__}.{implementation.__qualname__}"
-        )
-        current = dict(getattr(self._settings, "DOMAIN_SERVICES", None) or {})
-        current[domain] = {"BACKEND": "local", "SERVICE": path}
-        self._settings.DOMAIN_SERVICES = current
 
     @staticmethod
     def _check_served_here(domain: str, interface: type[Interface]) -> None:
@@ -130,6 +128,19 @@ class RestServing:
             path("", include(self._settings.ROOT_URLCONF)),
         ]
         self._settings.ROOT_URLCONF = urlconf
+
+
+def serve_locally(settings: Any, domain: str, implementation: type | str) -> None:
+    """Make `domain` `local` with `implementation` (a class or its dotted path) in
+    `DOMAIN_SERVICES`, through pytest-django's `settings` (restored after the test)."""
+    path = (
+        implementation
+        if isinstance(implementation, str)
+        else f"{implementation.__module__}.{implementation.__qualname__}"
+    )
+    current = dict(getattr(settings, "DOMAIN_SERVICES", None) or {})
+    current[domain] = {"BACKEND": "local", "SERVICE": path}
+    settings.DOMAIN_SERVICES = current
 
 
 def _probe_path(interface: type[Interface]) -> str | None:

@@ -11,9 +11,10 @@ import pytest
 from domain_services._optional import require_extra
 
 
-def test_the_base_distribution_requires_only_django():
+def test_the_base_distribution_requires_only_django_and_dj_database_url():
     base = [r for r in requires("django-domain-services") or [] if "extra ==" not in r]
-    assert [r.split(">")[0].split("<")[0].strip().lower() for r in base] == ["django"]
+    names = [r.split(">")[0].split("<")[0].strip().lower() for r in base]
+    assert names == ["django", "dj-database-url"]
 
 
 def test_domain_services_imports_without_pymongo_or_paho():

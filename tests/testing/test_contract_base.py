@@ -144,6 +144,12 @@ class TestReadOnlyShape(InterfaceContract):
 TestReadOnlyShape.__test__ = False  # type: ignore[attr-defined]
 
 
+def test_a_read_only_resource_refuses_search_where_none_is_declared(request):
+    subject = fake(ReadOnly)
+    contract = TestReadOnlyShape()
+    contract.test_refuses_what_is_not_declared(subject, "categories", Samples({}, subject, request))
+
+
 class Metafunc:
     def __init__(self, function: Any) -> None:
         self.function = function

@@ -57,3 +57,9 @@ def test_a_domain_that_is_not_served_here_is_named(serve_over_rest):
     # tests.settings serves "catalog" with a service that does not implement Catalog.
     with pytest.raises(pytest.fail.Exception, match=r"DOMAIN_SERVICES\['catalog'\]"):
         serve_over_rest(Catalog)
+
+
+def test_a_live_server_without_static_url_is_named(serve_over_rest, settings):
+    settings.STATIC_URL = None
+    with pytest.raises(pytest.fail.Exception, match="STATIC_URL"):
+        serve_over_rest(Catalog, implementation=CatalogDomain)
