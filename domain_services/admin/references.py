@@ -3,31 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.http import HttpRequest
 
+from domain_services.admin.reference_targets import reference_target, uuid_reference
 from domain_services.errors import DomainError
 
-# The page being rendered: column display functions only receive the row, not the request.
-_current_page: ContextVar[dict[str, Any] | None] = ContextVar("reference_page", default=None)
+# Where a changelist row keeps its page's answers. On the row objects of this one request, not
+# in a global: display functions only receive the row.
+PAGE_ATTRIBUTE = "_reference_columns_page"
 
 
 @dataclass(frozen=True)
 class ReferenceColumn:
-    """Show `field` (a UUIDReference) as the `label` of the object `resource()` returns.
+    """Show `field` as the name of the object it refers to.
 
-    `resource()` needs only `get_many(keys) -> {key: object}`, so the key may be any field (a
-    device's EUI for its status in MongoDB). `render(found)` formats the object instead of
-    `label`; the column method is called `name` (default `<field>_name`).
+    For a `UUIDReference`, the owning domain's resource and its declared label (`label_of`:
+    a room as "HQ / Floor 2 / 203") are derived from the reference; nothing else is needed.
+    `resource()` (anything with `get_many(keys) -> {key: object}`) serves any other key, such
+    as a device's EUI for its status in MongoDB; `label` names the attribute to show instead of
+    the declared label, `render(found)` formats the object (or None) instead. The column
+    method is called `name` (default `<field>_name`).
     """
 
     field: str
-    resource: Callable[[], Any]
-    label: str = "name"
+    resource: Callable[[], Any] | None = None
+    label: str | None = None
     title: str = ""
     render: Callable[[Any], str] | None = None
     name: str = ""
@@ -36,14 +43,35 @@ class ReferenceColumn:
     def method_name(self) -> str:
         return self.name or f"{self.field}_name"
 
+    def source(self, model: type[models.Model]) -> tuple[Any, Callable[[Any], str]]:
+        """The resource to ask and how to label what it returns (ImproperlyConfigured if the
+        field is not a reference whose domain has an interface here, and no `resource`)."""
+        field = uuid_reference(model, self.field)
+        target = None
+        if field is not None and (self.resource is None or self.label is None):
+            target = reference_target(field)
+        if self.resource is None and target is None:
+            raise ImproperlyConfigured(
+                f"ReferenceColumn({self.field!r}) on {model._meta.label}: the field is not a "
+                "UUIDReference; pass resource=."
+            )
+        resource = self.resource() if self.resource is not None else target.resource  # type: ignore[union-attr]
+        if self.label is not None:
+            attribute = self.label
+            return resource, lambda found: str(getattr(found, attribute))
+        if target is not None:
+            return resource, target.label_of
+        return resource, lambda found: str(found.name)
+
 
 class ReferenceColumnsMixin:
     """Add `reference_columns = [ReferenceColumn(...)]` and name `<field>_name` in list_display.
 
-    When the changelist is built, the page's UUIDs are collected per column and resolved with
+    When the changelist is built, the page's keys are collected per column and resolved with
     one `get_many`; a domain that is down shows its UUIDs with a note instead of failing the page.
     """
 
+    model: type[models.Model]
     reference_columns: Sequence[ReferenceColumn] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -53,36 +81,60 @@ class ReferenceColumnsMixin:
 
     def get_changelist_instance(self, request: HttpRequest) -> Any:
         changelist = super().get_changelist_instance(request)  # type: ignore[misc]
-        _current_page.set(resolve_page(self.reference_columns, changelist.result_list))
+        rows = list(changelist.result_list)  # evaluated once; the template renders these rows
+        page = resolve_page(self.model, self.reference_columns, rows)
+        for row in rows:
+            setattr(row, PAGE_ATTRIBUTE, page)
         return changelist
 
+    def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
+        errors: list[checks.CheckMessage] = super().check(**kwargs)  # type: ignore[misc]
+        for column in self.reference_columns:
+            if column.resource is None and uuid_reference(self.model, column.field) is None:
+                errors.append(
+                    checks.Error(
+                        f"ReferenceColumn({column.field!r}): {self.model._meta.label}."
+                        f"{column.field} is not a UUIDReference, so pass resource=.",
+                        obj=self,
+                        id="domain_services.E020",
+                    )
+                )
+        return errors
 
-def resolve_page(columns: Sequence[ReferenceColumn], objects: Sequence[Any]) -> dict[str, Any]:
-    """column -> {key: object} for one page, or column -> the error message when unavailable."""
+
+def resolve_page(
+    model: type[models.Model], columns: Sequence[ReferenceColumn], objects: Sequence[Any]
+) -> dict[str, Any]:
+    """column -> ({key: object}, labeller) for one page, or column -> the error message."""
     resolved: dict[str, Any] = {}
     for column in columns:
         keys = {getattr(obj, column.field) for obj in objects} - {None}
         try:
-            resolved[column.method_name] = column.resource().get_many(list(keys)) if keys else {}
-        except DomainError as exc:
-            resolved[column.method_name] = exc.message
+            resource, label_of = column.source(model)
+            resolved[column.method_name] = (
+                resource.get_many(list(keys)) if keys else {},
+                label_of,
+            )
+        except (DomainError, ImproperlyConfigured) as exc:
+            resolved[column.method_name] = getattr(exc, "message", str(exc))
     return resolved
 
 
 def _display(column: ReferenceColumn) -> Callable[[Any, Any], str]:
     @admin.display(description=column.title or column.field.replace("_", " "))
     def show(self: Any, obj: Any) -> str:
-        uuid: Any = getattr(obj, column.field)
-        if uuid is None:
+        key: Any = getattr(obj, column.field)
+        if key is None:
             return "-"
-        page = (_current_page.get() or {}).get(column.method_name)
+        page = getattr(obj, PAGE_ATTRIBUTE, {}).get(column.method_name)
         if page is None:  # rendered outside a changelist (e.g. a read-only field)
-            page = resolve_page([column], [obj])[column.method_name]
+            page = resolve_page(self.model, [column], [obj])[column.method_name]
         if isinstance(page, str):
-            return f"{uuid} (unavailable)"
-        found = page.get(uuid)
+            return f"{key} (unavailable)"
+        found_by_key, label_of = page
+        found = found_by_key.get(key)
         if column.render is not None:
             return column.render(found)
-        return str(getattr(found, column.label)) if found else f"{uuid} (missing)"
+        return label_of(found) if found is not None else f"{key} (missing)"
 
     return show

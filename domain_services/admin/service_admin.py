@@ -11,15 +11,17 @@ from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest
 
+from domain_services.admin.reference_fields import ReferenceFieldsMixin
 from domain_services.errors import Conflict, DomainError, ValidationFailed
 
 
-class ServiceModelAdmin(admin.ModelAdmin):
+class ServiceModelAdmin(ReferenceFieldsMixin, admin.ModelAdmin):
     """A ModelAdmin whose saves and deletes call `service()`'s create/update/delete.
 
     The write happens while the form is validated (inside the admin's transaction), so a
     `ValidationFailed` or `Conflict` from the service comes back as form errors instead of a
-    500, and nothing is saved that the service did not accept.
+    500, and nothing is saved that the service did not accept. References into other domains
+    are searchable selects of names (`ReferenceFieldsMixin`).
     """
 
     service: Callable[[], Any]

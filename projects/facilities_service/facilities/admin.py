@@ -11,9 +11,7 @@ from .models import Building, Floor, Room
 @admin.register(Building)
 class BuildingAdmin(ReferenceColumnsMixin, ServiceModelAdmin):
     service = staticmethod(lambda: services.facilities.buildings)
-    reference_columns = [
-        ReferenceColumn("organization", lambda: services.users.organizations, title="organization")
-    ]
+    reference_columns = [ReferenceColumn("organization")]
     list_display = ("name", "address", "organization_name", "uuid")
     search_fields = ("name", "address", "uuid")
     list_filter = ("created_at",)
