@@ -63,7 +63,6 @@ class RestServing:
         self,
         interface: type[IFace],
         *,
-        domain: str | None = None,
         implementation: type | str | None = None,
         **client_options: Any,
     ) -> IFace:
@@ -85,7 +84,8 @@ class RestServing:
                 '(STATIC_URL = "static/" will do).',
                 pytrace=False,
             )
-        domain = domain or interface.domain
+        # The derived views serve the domain the interface names, so the client uses it too.
+        domain = interface.domain
         if implementation is not None:
             serve_locally(self._settings, domain, implementation)
         self._check_served_here(domain, interface)
