@@ -40,8 +40,8 @@ class ReferenceLabels:
     costs no lookup); every reference widget of the forms reads from the same answer.
     """
 
-    def __init__(self, *forms: forms.BaseForm) -> None:
-        self.forms = forms
+    def __init__(self, *sources: forms.BaseForm) -> None:
+        self.forms = sources
         self._asked: dict[TargetKey, set[uuid.UUID]] = {}
         self._found: dict[TargetKey, dict[uuid.UUID, Any]] = {}
         self._errors: dict[TargetKey, str] = {}
@@ -145,11 +145,11 @@ class ReferenceSelect(AutocompleteMixin, forms.Select):
         return mark_safe((renderer or get_default_renderer()).render(template, context))
 
 
-def share_reference_labels(*forms: forms.BaseForm) -> None:
-    """Let every `ReferenceSelect` of `forms` (one form, or a formset's) read its label from
-    one batch per target resource."""
-    labels = ReferenceLabels(*forms)
-    for form in forms:
+def share_reference_labels(*sources: forms.BaseForm) -> None:
+    """Let every `ReferenceSelect` of these forms (one form, or a formset's) read its label
+    from one batch per target resource."""
+    labels = ReferenceLabels(*sources)
+    for form in sources:
         for field in form.fields.values():
             if isinstance(field.widget, ReferenceSelect):
                 field.widget.labels = labels

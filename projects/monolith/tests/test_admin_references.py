@@ -411,6 +411,25 @@ def test_the_target_resource_is_derived_from_the_reference_local_and_over_rest(b
     assert target.spec is Facilities.rooms
 
 
+def test_a_reference_whose_domain_has_no_interface_here_stays_a_uuid_box(
+    staff, site, device, settings
+):
+    obj = Device.objects.get(uuid=device.uuid)
+    # An entry used only for reference checks: a URL, no INTERFACE.
+    settings.DOMAIN_SERVICES = {
+        **settings.DOMAIN_SERVICES,
+        "facilities": {"BACKEND": "rest", "URL": "http://127.0.0.1:1", "TOKEN": "t"},
+    }
+
+    page = staff.get(f"/admin/devices/device/{obj.pk}/change/").content.decode()
+
+    room_input = re.search(r'<input type="text" name="room"[^>]*>', page)
+    assert room_input and f'value="{site.rooms[0]}"' in room_input.group(0)
+    assert "The UUID of a facilities.Room; its name cannot be shown" in page
+    assert selected_option(page, "organization") == (str(site.organization), "Acme")
+    assert staff.get(SEARCH).status_code == 404
+
+
 class FacilitiesWithoutRooms(Interface, domain="facilities"):
     """An interface that does not say where its rooms are."""
 
