@@ -22,6 +22,7 @@ unordered bulk writes of 1,000, the shapes interleaved, the median of the rounds
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import sys
@@ -89,8 +90,8 @@ def server_cpu(pid: int | None) -> float:
     return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(collection: Any, shape: str, pid: int | None) -> tuple[float, int]:
-    """Server CPU seconds per operation and the number of write errors, or raise."""
+def run(collection: Any, shape: str, pid: int | None) -> tuple[float, int, str]:
+    """Server CPU seconds per operation, the number of write errors and the first one."""
     start = datetime.now(UTC) - timedelta(hours=12)
     # Stored statuses: from a day before the updates, or a day after them for the stale run.
     stored_at = start + timedelta(days=2 if shape.startswith("stale") else -1)
@@ -98,7 +99,7 @@ def run(collection: Any, shape: str, pid: int | None) -> tuple[float, int]:
         [plain_store_fields(f"B{d:015X}", d, stored_at, stored_at) for d in range(DEVICES)]
     )
     make = SHAPES[shape]
-    before, errors = server_cpu(pid), 0
+    before, errors, first_error = server_cpu(pid), 0, ""
     for first in range(0, N, BATCH):
         now = datetime.now(UTC)
         ops = [
@@ -110,9 +111,11 @@ def run(collection: Any, shape: str, pid: int | None) -> tuple[float, int]:
         except BulkWriteError as exc:
             failed = [e["index"] for e in exc.details["writeErrors"]]
             errors += len(failed)
+            first_error = first_error or str(exc.details["writeErrors"][0].get("errmsg"))
             if shape.startswith("stale"):  # the store's one retry of a duplicate key
-                collection.bulk_write([ops[i] for i in failed], ordered=False)
-    return (server_cpu(pid) - before) / N, errors
+                with contextlib.suppress(BulkWriteError):
+                    collection.bulk_write([ops[i] for i in failed], ordered=False)
+    return (server_cpu(pid) - before) / N, errors, first_error
 
 
 def main() -> int:
@@ -130,12 +133,15 @@ def main() -> int:
             for shape in SHAPES:
                 database = client[f"shapes_{round_}_{shape}"]
                 try:
-                    per_op, errors = run(database["device_status"], shape, pid)
-                except (OperationFailure, BulkWriteError) as exc:
+                    per_op, errors, first_error = run(database["device_status"], shape, pid)
+                except OperationFailure as exc:
                     notes[shape] = f"refused: {str(exc)[:100]}"
                 else:
-                    results[shape].append(per_op)
-                    notes[shape] = f"{errors} write errors a run"
+                    if errors == N and not shape.startswith("stale"):
+                        notes[shape] = f"refused, every operation: {first_error[:100]}"
+                    else:
+                        results[shape].append(per_op)
+                        notes[shape] = f"{errors} write errors a run"
                 client.drop_database(database.name)
         for shape, values in results.items():
             figure = f"{statistics.median(values) * 1e6:6.0f} us/op" if values else "     -"
