@@ -22,9 +22,11 @@ acknowledged in the consumer's persistent session, so stopping or killing this p
 nothing: the next run with the same --client-id receives it.
 
 Run ONE process per client id. To share the load between several processes, give each its own
---client-id and the same --group (an MQTT shared subscription). Stop with SIGTERM or Ctrl-C: the
-current batch is written and acknowledged, then the process exits with status 0. Counters are
-logged every MQTT['CONSUMER']['LOG_INTERVAL'] seconds and at exit.
+--client-id and the same --group (an MQTT shared subscription). Stop with SIGTERM or Ctrl-C: what
+was received is written and acknowledged, then the process exits with status 0. If MongoDB is
+down then, it waits up to MQTT['CONSUMER']['SHUTDOWN_GRACE'] seconds (10) and exits 0 without
+acknowledging: the broker keeps those messages for the next run (a second signal skips the
+wait). Counters are logged every MQTT['CONSUMER']['LOG_INTERVAL'] seconds and at exit.
 
 Defaults come from MQTT['CONSUMER'] (see docs/mqtt.md); the options below override them.
 """
@@ -52,8 +54,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size",
             type=int,
-            help="Write to MongoDB every N messages (default MQTT['CONSUMER']['BATCH_SIZE'], "
-            "500). The broker's in-flight window must allow at least one batch.",
+            help="Write to MongoDB once N messages are pending (default "
+            "MQTT['CONSUMER']['BATCH_SIZE'], 500); under a backlog a write takes up to 4 x N. "
+            "The broker's in-flight window must allow at least one batch.",
         )
         parser.add_argument(
             "--flush-interval",
