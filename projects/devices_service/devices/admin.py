@@ -1,8 +1,9 @@
 """Staff admin of the devices domain; writes go through the domain service.
 
-The changelist shows room and organization names (one call to each owning service per page)
-and whether each device is online (one MongoDB query per page); the device page shows its last
-status; the "Send command" action publishes over MQTT through the command service.
+The changelist shows room labels from this service's read model, organization names (one call
+to users per page) and whether each device is online (one MongoDB query per page); the device
+form offers rooms and organizations as searchable selects of names and shows the last status;
+the "Send command" action publishes over MQTT through the command service.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ class DeviceAdmin(ReferenceColumnsMixin, ServiceModelAdmin):
     reference_columns = [
         # Rooms from this service's own copy (devices.rooms): no call to facilities.
         ReferenceColumn("room", room_view, label="label", title="room"),
-        ReferenceColumn("organization", lambda: services.users.organizations, title="organization"),
+        # The owning domain, its resource and its declared label come from the UUIDReference.
+        ReferenceColumn("organization"),
         ReferenceColumn(
             "eui", live.status_store, title="online / last seen", render=online_label, name="online"
         ),

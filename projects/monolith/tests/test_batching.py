@@ -69,8 +69,8 @@ def test_a_changelist_of_500_costs_the_same_queries_and_calls_as_5(
     assert b">bigHQ / Level 1 / R1<" in response.content  # rooms show their full label
     assert big_queries == small_queries
     assert big_calls == small_calls
-    # One batch lookup per reference column: rooms and organizations.
-    assert big_calls == ["/api/v1/organizations/lookup", "/api/v1/rooms/lookup"]
+    # One batch lookup per remote reference column; rooms come from the devices read model.
+    assert big_calls == ["/api/v1/organizations/lookup"]
 
 
 def test_devices_for_building_costs_one_call_and_one_query(make_site, remote_neighbours, api_calls):
