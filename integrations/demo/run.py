@@ -11,7 +11,8 @@ and Mosquitto (the `mosquitto` binary on a free port with the project's config m
 anonymous, unless MQTT_URL is set); create the MongoDB indexes; start the three services (each
 served by gunicorn, static files by WhiteNoise), the consumer, the event relay and consumer and
 the simulator; wait until every `/health` answers 200; fill the devices service's copy of the
-rooms from facilities (`rebuild_room_view`); print the URLs. Running it again reuses the
+rooms from facilities (`rebuild_room_view`); serve the portal webapp on the three services
+(projects/portal, PORTAL_MODELS=services); print the URLs. Running it again reuses the
 databases and data.
 
 Databases: <PROJECT>_DATABASE_URL (USERS_, FACILITIES_, DEVICES_) for one project; otherwise
@@ -62,6 +63,8 @@ from org_interfaces import demo_data  # noqa: E402
 
 DEFAULT_DATA_DIR = REPO / ".demo"
 DEFAULT_PORTS = (8001, 8002, 8003)
+# The portal (projects/portal) in services mode: 8004 beside the default ports, else a free one.
+DEFAULT_PORTAL_PORT = 8004
 MONGO_DATABASE = "devices"
 MOSQUITTO_CONFIG = REPO / "integrations" / "mosquitto" / "mosquitto.conf"
 SIMULATOR = REPO / "integrations" / "fleet_simulator" / "simulate.py"
@@ -144,6 +147,19 @@ class Project:
             "--name",
             f"{self.name}-service",
         ]
+
+
+@dataclass(frozen=True)
+class Portal(Project):
+    """The portal webapp, in services mode: its pages read the three services over REST."""
+
+    @property
+    def directory(self) -> Path:
+        return REPO / "projects" / "portal"
+
+    def env(self, base: Mapping[str, str]) -> dict[str, str]:
+        # No database of its own to prepare: in services mode no page reads one.
+        return {**base, "PORTAL_MODELS": "services"}
 
 
 def projects_on(ports: Sequence[int]) -> list[Project]:
@@ -349,6 +365,7 @@ class Demo:
     out: Output
     mongodb_url: str = ""
     mqtt_url: str = ""
+    portal: Portal | None = None
     children: list[Child] = field(default_factory=list)
     _secrets: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -407,6 +424,11 @@ class Demo:
                     "listens there, or pick other ports: make demo DEMO_ARGS='--ports 9001,9002,"
                     "9003'."
                 )
+        if self.portal is not None and accepts("127.0.0.1", self.portal.port):
+            raise DemoError(
+                f"Port {self.portal.port} (the portal) is in use; pick another: make demo "
+                "DEMO_ARGS='--portal-port 9004'."
+            )
         if not self.environ.get("MONGODB_URL"):
             find_executable("nx-27017", NX_HINT)
         if not self.environ.get("MQTT_URL"):
@@ -732,6 +754,34 @@ class Demo:
                     )
                 time.sleep(0.25)
 
+    def start_portal(self) -> None:
+        """Serve the portal on the three services (gunicorn); it boots while they do."""
+        if self.portal is None:
+            return
+        self.launch(
+            Child(
+                name="portal",
+                argv=self.portal.gunicorn_argv(),
+                cwd=self.portal.directory,
+                env=self.portal.env(self.base_env()),
+                log_path=self.logs / "portal.log",
+            )
+        )
+
+    def wait_for_portal(self) -> None:
+        """Wait until the portal answers its `/health` (it needs nothing else to)."""
+        if self.portal is None:
+            return
+        deadline = time.monotonic() + READY_TIMEOUT
+        while http_get(f"{self.portal.url}/health")[0] != 200:
+            self.check_alive()
+            if time.monotonic() > deadline:
+                raise DemoError(
+                    f"the portal did not answer {self.portal.url}/health; see portal.log"
+                )
+            time.sleep(0.25)
+        self.out.line("demo", "portal is up")
+
     def rebuild_read_models(self) -> None:
         """Copy the rooms into the devices service's read model (facilities is up now); events
         keep it current from here on."""
@@ -769,6 +819,12 @@ class Demo:
                 f"  API     {project.url}/api/v1/",
                 f"  docs    {project.url}/api/docs/",
                 f"  health  {project.url}/health",
+            ]
+        if self.portal is not None:
+            lines += [
+                f"portal           {self.portal.url}/devices/",
+                "  the webapp on the three services (PORTAL_MODELS=services); README.md says how "
+                "to run it on its own database",
             ]
         lines += [
             "",
@@ -863,6 +919,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="the services' ports on 127.0.0.1 (default 8001,8002,8003)",
     )
     parser.add_argument(
+        "--portal-port",
+        type=int,
+        default=None,
+        help=f"the portal's port (default {DEFAULT_PORTAL_PORT} with the default ports, else a "
+        "free one)",
+    )
+    parser.add_argument(
         "--no-simulator",
         action="store_true",
         help="do not start the fleet simulator (the consumer still runs)",
@@ -890,6 +953,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         simulator=not args.no_simulator,
         environ=dict(os.environ if environ is None else environ),
         out=out,
+        portal=Portal(
+            "portal",
+            args.portal_port
+            or (DEFAULT_PORTAL_PORT if args.ports == DEFAULT_PORTS else free_port()),
+        ),
     )
 
     def interrupt(signum: int, frame: Any) -> None:
@@ -909,8 +977,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         demo.start_mosquitto()
         demo.prepare_databases()
         demo.start_processes()
+        demo.start_portal()
         demo.wait_until_healthy()
         demo.rebuild_read_models()
+        demo.wait_for_portal()
         out.block(demo.ready_message())
         if args.exit_after_ready:
             out.line("demo", "everything is healthy; stopping (--exit-after-ready)")
