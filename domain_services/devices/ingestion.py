@@ -179,8 +179,9 @@ class StatusConsumer:
         #: Unacknowledged messages at which the consumer stops reading until a write completes:
         #: a bound on memory (about 1.5 KB a message) for brokers that do not keep to the
         #: Receive Maximum (Mosquitto 2.0 sends past it once acks flow) and for MQTT 3.1.1,
-        #: which has none. Up to it, a backlog makes batches grow, and merge more per device.
-        self.max_held = 4 * max(self.receive_maximum, self.batch_size)
+        #: which has none. Up to half of it, a backlog makes batches grow, and merge more
+        #: updates per device into one write.
+        self.max_held = 8 * max(self.receive_maximum, self.batch_size)
         self.router = TopicRouter()
         self.router.add(STATUS_PATTERN, self._status_update)
         self.stats = ConsumerStats()
@@ -444,6 +445,7 @@ class StatusConsumer:
         monotonic = time.monotonic
         next_log = monotonic() + log_interval
         batch_size, flush_interval = self.batch_size, self.flush_interval
+        backlog_batch = max(batch_size, self.max_held // 2)
         ready_or_not = self._batch_ready
         free_since = 0.0
         while not self._stopping:
@@ -453,10 +455,10 @@ class StatusConsumer:
                 if count:
                     # A batch's age counts from when the writer could take it. A batch that
                     # began while the previous one was being written means a backlog: it
-                    # fills for one more FLUSH_INTERVAL (up to 4 x BATCH_SIZE), so batches
+                    # fills for one more FLUSH_INTERVAL (up to half of max_held), so batches
                     # grow, and more updates per device merge into one write.
                     wait = max(batch.first_at, free_since) + flush_interval - monotonic()
-                    full = batch_size if batch.first_at >= free_since else 4 * batch_size
+                    full = batch_size if batch.first_at >= free_since else backlog_batch
                 else:
                     wait = IDLE_LOOP_TIMEOUT
                     full = batch_size

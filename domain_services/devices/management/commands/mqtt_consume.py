@@ -55,7 +55,7 @@ class Command(BaseCommand):
             "--batch-size",
             type=int,
             help="Write to MongoDB once N messages are pending (default "
-            "MQTT['CONSUMER']['BATCH_SIZE'], 500); under a backlog a write takes up to 4 x N. "
+            "MQTT['CONSUMER']['BATCH_SIZE'], 500); under a backlog a write takes more. "
             "The broker's in-flight window must allow at least one batch.",
         )
         parser.add_argument(
