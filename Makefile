@@ -32,7 +32,8 @@ checks: $(VENV_DEP) lint type boundaries docs pytest
 # The library's tests (tests/, the multi-process stack in tests/e2e included), the monolith
 # (contract suites local and over REST, bad-input sweep, admin), each project on its own
 # settings, and the core again on SQLite when DATABASE_URL is PostgreSQL, so both are proven.
-PROJECTS := projects/monolith projects/users_service projects/facilities_service projects/devices_service
+PROJECTS := projects/monolith projects/users_service projects/facilities_service projects/devices_service \
+  projects/portal
 
 pytest: $(VENV_DEP)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -52,10 +53,14 @@ lint: $(VENV_DEP)
 # The library, then the sample projects (their apps, shared interfaces and monolith settings).
 PROJECT_SOURCES := projects/interfaces/org_interfaces projects/users_service/users \
   projects/facilities_service/facilities projects/devices_service/devices projects/monolith/monolith
+# The portal, on its own settings (its apps are not the monolith's).
+PORTAL_SOURCES := projects/portal/portal projects/portal/portal_legacy \
+  projects/portal/portal_services projects/portal/config
 
 type: $(VENV_DEP)
 	$(BIN)/mypy domain_services
 	$(BIN)/mypy --config-file projects/mypy.ini $(PROJECT_SOURCES)
+	$(BIN)/mypy --config-file projects/portal/mypy.ini $(PORTAL_SOURCES)
 
 boundaries: $(VENV_DEP)
 	$(BIN)/lint-imports

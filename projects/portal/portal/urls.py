@@ -1,13 +1,14 @@
 """The portal's pages; every object is named by its UUID."""
 
-from django.urls import path
+from django.urls import URLPattern, path
+from django.views import View
 
 from portal import views
 
 app_name = "portal"
 
 
-def pages(prefix: str, name: str, **kinds: type) -> list:
+def pages(prefix: str, name: str, **kinds: type[View]) -> list[URLPattern]:
     """The list, detail, create, edit and delete pages of one kind of object (those given)."""
     routes = {
         "list": "",

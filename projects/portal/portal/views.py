@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import ProtectedError
 from django.forms import Form
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
 from django.views.generic import (
@@ -55,14 +55,14 @@ class ByUUID:
 class FormPage(SaveErrorsAsFormErrors):
     """Create and edit pages share one template; it names the kind of object."""
 
-    template_name = "portal/form.html"
+    template_name: str | None = "portal/form.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         kind = self.model._meta.verbose_name  # type: ignore[attr-defined]
-        return super().get_context_data(kind=kind, **kwargs)  # type: ignore[misc, no-any-return]
+        return super().get_context_data(kind=kind, **kwargs)  # type: ignore[misc]
 
 
-class ProtectedDeleteView(ByUUID, DeleteView):  # type: ignore[misc]
+class ProtectedDeleteView(ByUUID, DeleteView):
     """A delete that is refused because other records refer to the object (a PROTECT
     ForeignKey, or the owning service's refusal) shows the confirmation page again, saying so."""
 
@@ -82,13 +82,13 @@ class ProtectedDeleteView(ByUUID, DeleteView):  # type: ignore[misc]
 # -- organizations ----------------------------------------------------------------------------
 
 
-class OrganizationList(ListView):  # type: ignore[type-arg]
+class OrganizationList(ListView):
     model = Organization
     template_name = "portal/organization_list.html"
     paginate_by = 20
 
 
-class OrganizationDetail(ByUUID, DetailView):  # type: ignore[misc, type-arg]
+class OrganizationDetail(ByUUID, DetailView):
     model = Organization
     template_name = "portal/organization_detail.html"
 
@@ -101,12 +101,12 @@ class OrganizationDetail(ByUUID, DetailView):  # type: ignore[misc, type-arg]
         )
 
 
-class OrganizationCreate(FormPage, CreateView):  # type: ignore[misc, type-arg]
+class OrganizationCreate(FormPage, CreateView):
     model = Organization
     form_class = OrganizationForm
 
 
-class OrganizationUpdate(FormPage, ByUUID, UpdateView):  # type: ignore[misc, type-arg]
+class OrganizationUpdate(FormPage, ByUUID, UpdateView):
     model = Organization
     form_class = OrganizationForm
 
@@ -119,7 +119,7 @@ class OrganizationDelete(ProtectedDeleteView):
 # -- buildings, floors, rooms -----------------------------------------------------------------
 
 
-class BuildingList(ListView):  # type: ignore[type-arg]
+class BuildingList(ListView):
     model = Building
     template_name = "portal/building_list.html"
     paginate_by = 20
@@ -135,7 +135,7 @@ class BuildingList(ListView):  # type: ignore[type-arg]
         return super().get_context_data(filters=self.filters, **kwargs)
 
 
-class BuildingDetail(ByUUID, DetailView):  # type: ignore[misc, type-arg]
+class BuildingDetail(ByUUID, DetailView):
     model = Building
     template_name = "portal/building_detail.html"
 
@@ -144,7 +144,7 @@ class BuildingDetail(ByUUID, DetailView):  # type: ignore[misc, type-arg]
         return super().get_context_data(floors=floors, **kwargs)
 
 
-class BuildingCreate(FormPage, CreateView):  # type: ignore[misc, type-arg]
+class BuildingCreate(FormPage, CreateView):
     model = Building
     form_class = BuildingForm
 
@@ -152,7 +152,7 @@ class BuildingCreate(FormPage, CreateView):  # type: ignore[misc, type-arg]
         return {"organization": self.request.GET.get("organization")}
 
 
-class BuildingUpdate(FormPage, ByUUID, UpdateView):  # type: ignore[misc, type-arg]
+class BuildingUpdate(FormPage, ByUUID, UpdateView):
     model = Building
     form_class = BuildingForm
 
@@ -162,7 +162,7 @@ class BuildingDelete(ProtectedDeleteView):
     success_url = reverse_lazy("portal:building-list")
 
 
-class FloorCreate(FormPage, CreateView):  # type: ignore[misc, type-arg]
+class FloorCreate(FormPage, CreateView):
     model = Floor
     form_class = FloorForm
 
@@ -170,7 +170,7 @@ class FloorCreate(FormPage, CreateView):  # type: ignore[misc, type-arg]
         return {"building": self.request.GET.get("building")}
 
 
-class FloorUpdate(FormPage, ByUUID, UpdateView):  # type: ignore[misc, type-arg]
+class FloorUpdate(FormPage, ByUUID, UpdateView):
     model = Floor
     form_class = FloorForm
 
@@ -182,7 +182,7 @@ class FloorDelete(ProtectedDeleteView):
         return str(self.object.building.get_absolute_url())
 
 
-class RoomDetail(ByUUID, DetailView):  # type: ignore[misc, type-arg]
+class RoomDetail(ByUUID, DetailView):
     model = Room
     template_name = "portal/room_detail.html"
 
@@ -190,8 +190,7 @@ class RoomDetail(ByUUID, DetailView):  # type: ignore[misc, type-arg]
 class RoomFormPage(FormPage):
     """A room is created on a floor (`?floor=<uuid>`) and may move between its building's floors."""
 
-    model = Room
-    form_class = RoomForm
+    request: HttpRequest
 
     def building(self) -> Any:
         room = getattr(self, "object", None)
@@ -210,12 +209,14 @@ class RoomFormPage(FormPage):
         return {"floor": self.request.GET.get("floor")}
 
 
-class RoomCreate(RoomFormPage, CreateView):  # type: ignore[misc, type-arg]
-    pass
+class RoomCreate(RoomFormPage, CreateView):
+    model = Room
+    form_class = RoomForm
 
 
-class RoomUpdate(RoomFormPage, ByUUID, UpdateView):  # type: ignore[misc, type-arg]
-    pass
+class RoomUpdate(RoomFormPage, ByUUID, UpdateView):
+    model = Room
+    form_class = RoomForm
 
 
 class RoomDelete(ProtectedDeleteView):
@@ -228,7 +229,7 @@ class RoomDelete(ProtectedDeleteView):
 # -- devices ----------------------------------------------------------------------------------
 
 
-class DeviceList(ListView):  # type: ignore[type-arg]
+class DeviceList(ListView):
     model = Device
     template_name = "portal/device_list.html"
     paginate_by = 50
@@ -250,17 +251,17 @@ class DeviceList(ListView):  # type: ignore[type-arg]
         return super().get_context_data(filters=self.filters, **kwargs)
 
 
-class DeviceDetail(ByUUID, DetailView):  # type: ignore[misc, type-arg]
+class DeviceDetail(ByUUID, DetailView):
     model = Device
     template_name = "portal/device_detail.html"
 
 
-class DeviceCreate(FormPage, CreateView):  # type: ignore[misc, type-arg]
+class DeviceCreate(FormPage, CreateView):
     model = Device
     form_class = DeviceForm
 
 
-class DeviceUpdate(FormPage, ByUUID, UpdateView):  # type: ignore[misc, type-arg]
+class DeviceUpdate(FormPage, ByUUID, UpdateView):
     model = Device
     form_class = DeviceUpdateForm
 
