@@ -157,3 +157,11 @@ def test_a_model_instance_from_a_dto_resolves_its_references(filled, calls):
 
     assert product.category.name == "Tools"
     assert calls() == ["categories.get_many"]
+
+
+def test_prefetch_related_of_a_reference_is_one_get_many(filled, calls):
+    rows = list(Product.objects.prefetch_related("category")[:10])
+
+    assert calls() == ["categories.get_many", "products.list"]  # before anything is followed
+    assert {row.category.name for row in rows} == {"Tools", "Garden"}
+    assert calls() == ["categories.get_many", "products.list"]
