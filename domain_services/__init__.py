@@ -12,7 +12,8 @@ The whole public API:
 
 Integrations live in `domain_services.integrations.{mongodb,mqtt,rest}` (install the extra of the
 same name), domain interfaces in `domain_services.interfaces`, device services in
-`domain_services.devices`.
+`domain_services.devices`, service-backed models (a legacy webapp's views, forms and templates
+on a domain's interface) in `domain_services.backed`.
 """
 
 from __future__ import annotations
