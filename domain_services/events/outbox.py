@@ -1,18 +1,20 @@
 """The outbox: events written in the transaction of their change, until a relay publishes them.
 
-`record` is called by `events.publish_many` inside the writer's transaction; `claim` and
-`Claimed.done` are the relay's side; `backlog` is what `/health` reports.
+`record` is called by `events.publish_many` inside the writer's transaction; `claim` (a round
+of batches, `Claimed.next`, and `Claimed.done`) is the relay's side; `backlog` is what `/health`
+reports.
 
 Claiming differs by database, and the choice is made here once:
 
-- **PostgreSQL**: `SELECT ... ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED` in a transaction that
-  stays open while the batch is published; the rows are deleted in that transaction once the
-  broker confirmed them. Several relays share an outbox without publishing an event twice:
-  each skips the rows another holds. A relay that dies mid-batch (SIGKILL, lost connection)
-  leaves its transaction to roll back, and the rows are claimed again: published at least once.
-- **Other databases** (SQLite): no row locks to skip, so one relay per outbox. The batch is read
+- **PostgreSQL**: `SELECT ... WHERE id > <last> ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED`,
+  batch after batch in one transaction that stays open while they are published; the rows are
+  deleted in that transaction once the broker confirmed them. Several relays share an outbox
+  without publishing an event twice: each skips the rows another holds. A relay that dies
+  mid-round (SIGKILL, lost connection) leaves its transaction to roll back, and the rows are
+  claimed again: published at least once.
+- **Other databases** (SQLite): no row locks to skip, so one relay per outbox. Batches are read
   without holding a transaction (SQLite's single writer must not wait for the broker) and
-  deleted after the broker confirmed it.
+  deleted after the broker confirmed them.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections, transaction
+from django.db.models import Field
 
 from domain_services.events import ObjectEvent, with_sequence
 from domain_services.events.envelope import encode
@@ -36,32 +39,63 @@ def record(found: Sequence[ObjectEvent], *, using: str) -> list[ObjectEvent]:
     """Write the events whose domain the outbox records, in the current transaction on `using`.
 
     Returns the events, each written one carrying its `sequence` (its row id) when the
-    database returns ids from a bulk insert (PostgreSQL, SQLite 3.35+).
+    database returns ids from an insert (PostgreSQL, SQLite 3.35+).
     """
     config = events_config()
     if not config.enabled:
         return list(found)
-    rows = [
-        OutboxEvent(
-            event_id=event.id,
-            domain=event.domain,
-            entity=event.entity,
-            action=event.action,
-            object_uuid=event.uuid,
-            payload=encode(event),
-            created_at=event.occurred_at,
-        )
-        for event in found
-        if config.records(event.domain)
-    ]
-    if not rows:
+    recorded = [event for event in found if config.records(event.domain)]
+    if not recorded:
         return list(found)
-    OutboxEvent.objects.using(using).bulk_create(rows)
-    sequences = {row.event_id: row.id for row in rows if row.id is not None}
+    sequences: dict[object, int] = {}
+    for start in range(0, len(recorded), _ROWS_PER_INSERT):
+        chunk = recorded[start : start + _ROWS_PER_INSERT]
+        ids = _insert(chunk, using)
+        if ids is not None:
+            sequences.update(zip((event.id for event in chunk), ids, strict=True))
     return [
         with_sequence(event, sequences[event.id]) if event.id in sequences else event
         for event in found
     ]
+
+
+# One statement per this many events (7 parameters each: within SQLite's oldest limit of 999).
+_ROWS_PER_INSERT = 100
+_COLUMNS = ("event_id", "domain", "entity", "action", "object_uuid", "payload", "created_at")
+
+
+def _insert(chunk: Sequence[ObjectEvent], using: str) -> list[int] | None:
+    """One multi-row INSERT, with RETURNING id where the database has it.
+
+    Written by hand rather than with `bulk_create`: it is on the path of every write, and the
+    ORM's per-object bookkeeping cost more than the insert itself.
+    """
+    connection = connections[using]
+    meta = OutboxEvent._meta
+    fields = [cast(Field, meta.get_field(name)) for name in _COLUMNS]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    returning = bool(connection.features.can_return_rows_from_bulk_insert)
+    columns = ", ".join(quote(field.column) for field in fields)
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(chunk))}"
+    if returning:
+        sql += f" RETURNING {quote('id')}"
+    prepare = [field.get_db_prep_value for field in fields]
+    params: list[Any] = []
+    for event in chunk:
+        values = (
+            event.id,
+            event.domain,
+            event.entity,
+            event.action,
+            event.uuid,
+            encode(event),
+            event.occurred_at,
+        )
+        params += [to_db(value, connection) for to_db, value in zip(prepare, values, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [found[0] for found in cursor.fetchall()] if returning else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,23 +131,51 @@ class Message:
 
 
 class Claimed:
-    """A batch of outbox rows this relay holds; `done()` deletes them once published."""
+    """Outbox rows this relay holds, a batch at a time (`next`), for one round.
 
-    def __init__(self, alias: str, messages: list[Message]) -> None:
+    On PostgreSQL the round is one transaction: every row `next` returned stays locked (other
+    relays skip it) until the round ends; `done` deletes rows in that transaction, so a relay
+    killed mid-round leaves all of them for the next claim. Elsewhere rows are read and
+    deleted without a transaction (one relay per outbox).
+    """
+
+    def __init__(self, alias: str, *, prefix: str, lock: bool) -> None:
         self.alias = alias
-        self.messages = messages
-        self._done = False
+        self.prefix = prefix
+        self.lock = lock
+        self.last = 0
+        self.messages: list[Message] = []  # the batches `next` returned, in order
 
-    def done(self) -> None:
-        """The broker confirmed every message: delete the rows (in the claim's transaction)."""
-        ids = [m.sequence for m in self.messages]
-        if ids:
-            OutboxEvent.objects.using(self.alias).filter(id__in=ids).delete()
-        self._done = True
+    def next(self, limit: int) -> list[Message]:
+        """The next up to `limit` unclaimed rows, oldest first."""
+        rows = OutboxEvent.objects.using(self.alias).filter(id__gt=self.last).order_by("id")
+        if self.lock:
+            rows = rows.select_for_update(skip_locked=True)
+        found = _messages(
+            list(rows.values_list("id", "domain", "entity", "action", "payload")[:limit]),
+            self.prefix,
+        )
+        if found:
+            self.last = found[-1].sequence
+            self.messages += found
+        return found
 
-    @property
-    def is_done(self) -> bool:
-        return self._done
+    def done(self, messages: Sequence[Message]) -> None:
+        """The broker confirmed these: delete their rows."""
+        ids = [m.sequence for m in messages]
+        if not ids:
+            return
+        connection = connections[self.alias]
+        table = connection.ops.quote_name(OutboxEvent._meta.db_table)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # One array parameter: cheaper to send and plan than a placeholder per id.
+                cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])
+                return
+            for start in range(0, len(ids), 500):  # within SQLite's variable limit
+                chunk = ids[start : start + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
 
 
 def skips_locked_rows(alias: str) -> bool:
@@ -123,30 +185,14 @@ def skips_locked_rows(alias: str) -> bool:
 
 
 @contextlib.contextmanager
-def claim(alias: str, *, limit: int, prefix: str) -> Iterator[Claimed]:
-    """Hold up to `limit` of the oldest outbox rows on `alias` while the block publishes them.
-
-    The block calls `done()` once the broker confirmed every message; if it raises, or leaves
-    without `done()`, the rows stay for the next claim.
-    """
+def claim(alias: str, *, prefix: str) -> Iterator[Claimed]:
+    """A round of claims on `alias`'s outbox (see `Claimed`); what the block did not mark
+    `done` stays for the next round, and so does everything when the block raises."""
     if skips_locked_rows(alias):
         with transaction.atomic(using=alias):
-            rows = list(
-                OutboxEvent.objects.using(alias)
-                .select_for_update(skip_locked=True)
-                .order_by("id")
-                .values_list("id", "domain", "entity", "action", "payload")[:limit]
-            )
-            claimed = Claimed(alias, _messages(rows, prefix))
-            yield claimed
+            yield Claimed(alias, prefix=prefix, lock=True)
     else:
-        rows = list(
-            OutboxEvent.objects.using(alias)
-            .order_by("id")
-            .values_list("id", "domain", "entity", "action", "payload")[:limit]
-        )
-        claimed = Claimed(alias, _messages(rows, prefix))
-        yield claimed
+        yield Claimed(alias, prefix=prefix, lock=False)
 
 
 def _messages(rows: list[tuple[int, str, str, str, str]], prefix: str) -> list[Message]:

@@ -12,6 +12,8 @@ raises. Guarantees, and how:
   consumers deduplicate by it.
 - **Several relays on PostgreSQL** share the work without publishing an event twice: they
   claim rows with `FOR UPDATE SKIP LOCKED` (see `outbox.claim`). On SQLite, run one.
+- **The broker is kept busy.** A round claims up to `batches_per_round` batches in one
+  transaction and sends each before waiting for the previous one's acknowledgements.
 - **Order.** Each relay publishes in sequence order over one connection. With several relays,
   events of one object may be published out of order; the payload's `sequence` tells
   consumers which is newer.
@@ -42,15 +44,20 @@ _SLEEP_SLICE = 0.1
 
 
 class Transport(Protocol):
-    """Where the relay publishes: confirmed delivery of a batch, in order, or an exception."""
+    """Where the relay publishes: in order, each batch confirmed, or an exception.
+
+    `send` starts publishing a batch and returns at once with a receipt; `confirm(receipt)`
+    returns once the broker acknowledged every message of it, or raises `Unavailable` (or
+    `PermissionDenied`). The relay sends the next batch before confirming the previous one, so
+    the broker is never idle while the relay waits.
+    """
 
     @property
     def is_connected(self) -> bool: ...
 
-    def publish_batch(self, messages: Sequence[Message]) -> None:
-        """Publish every message and wait until the broker confirmed each; raise
-        `Unavailable` (or `PermissionDenied`) when it did not."""
-        ...
+    def send(self, messages: Sequence[Message]) -> Any: ...
+
+    def confirm(self, receipt: Any) -> None: ...
 
 
 @dataclass(slots=True)
@@ -79,6 +86,7 @@ class Relay:
         databases: Sequence[str],
         prefix: str,
         batch_size: int = 500,
+        batches_per_round: int = 4,
         poll_interval: float = 0.2,
         log_interval: float = 60.0,
         retry_min_delay: float = 0.2,
@@ -88,6 +96,7 @@ class Relay:
         self.databases = list(databases)
         self.prefix = prefix
         self.batch_size = batch_size
+        self.batches_per_round = batches_per_round
         self.poll_interval = poll_interval
         self.log_interval = log_interval
         self.retry_min_delay = retry_min_delay
@@ -105,22 +114,36 @@ class Relay:
         self._stopping = True
 
     def relay_once(self, alias: str) -> int:
-        """Publish and delete one batch from `alias`'s outbox; how many events it held.
+        """Publish and delete one round (up to `batches_per_round` batches) from `alias`'s
+        outbox; how many events it held.
 
-        Raises what the transport or the database raised; the batch then stays.
+        Raises what the transport or the database raised; what was not confirmed then stays.
         """
-        with outbox.claim(alias, limit=self.batch_size, prefix=self.prefix) as claimed:
-            if not claimed.messages:
-                return 0
+        sent = 0
+        with outbox.claim(alias, prefix=self.prefix) as claimed:
+            in_flight: list[tuple[list[Message], Any]] = []
             try:
-                self.transport.publish_batch(claimed.messages)
+                for _ in range(self.batches_per_round):
+                    batch = claimed.next(self.batch_size)
+                    if batch:
+                        in_flight.append((batch, self.transport.send(batch)))
+                    if len(in_flight) > 1:
+                        sent += self._confirm(claimed, *in_flight.pop(0))
+                    if len(batch) < self.batch_size:
+                        break
+                while in_flight:
+                    sent += self._confirm(claimed, *in_flight.pop(0))
             except Exception:
                 self.stats.publish_failures += 1
                 raise
-            claimed.done()
-        self.stats.published += len(claimed.messages)
+        self.stats.published += sent
+        return sent
+
+    def _confirm(self, claimed: outbox.Claimed, batch: list[Message], receipt: Any) -> int:
+        self.transport.confirm(receipt)
+        claimed.done(batch)
         self.stats.batches += 1
-        return len(claimed.messages)
+        return len(batch)
 
     def drain(self) -> int:
         """Publish everything waiting now, from every database (tests, benchmarks)."""
@@ -129,7 +152,7 @@ class Relay:
             while True:
                 sent = self.relay_once(alias)
                 total += sent
-                if sent < self.batch_size:
+                if sent < self.batch_size * self.batches_per_round:
                     break
         return total
 
@@ -182,7 +205,7 @@ class Relay:
         for alias in self.databases:
             if self._stopping:
                 break
-            full |= self.relay_once(alias) == self.batch_size
+            full |= self.relay_once(alias) == self.batch_size * self.batches_per_round
         return full
 
     def _sleep(self, seconds: float) -> None:

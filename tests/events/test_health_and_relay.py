@@ -30,10 +30,13 @@ class Broker:
         self.down = False
         self.published: list[tuple[str, bytes]] = []
 
-    def publish_batch(self, messages):
+    def send(self, messages):
+        return list(messages)
+
+    def confirm(self, receipt):
         if self.down:
             raise Unavailable("broker down")
-        self.published += [(m.topic, m.payload) for m in messages]
+        self.published += [(m.topic, m.payload) for m in receipt]
 
 
 @pytest.fixture(autouse=True)

@@ -138,8 +138,8 @@ def test_two_claims_at_once_get_different_rows(outbox_on):
     def hold() -> None:
         from django.db import connections
 
-        with outbox.claim("default", limit=4, prefix="events") as claimed:
-            first.extend(m.sequence for m in claimed.messages)
+        with outbox.claim("default", prefix="events") as claimed:
+            first.extend(m.sequence for m in claimed.next(4))
             held.set()
             release.wait(10)
         connections.close_all()
@@ -147,8 +147,8 @@ def test_two_claims_at_once_get_different_rows(outbox_on):
     thread = threading.Thread(target=hold)
     thread.start()
     assert held.wait(10)
-    with outbox.claim("default", limit=4, prefix="events") as claimed:
-        second = [m.sequence for m in claimed.messages]
+    with outbox.claim("default", prefix="events") as claimed:
+        second = [m.sequence for m in claimed.next(4)]
     release.set()
     thread.join(10)
 

@@ -1,6 +1,7 @@
 """One row per handler run: counting them proves each event was applied once, no more, no less."""
 
 from django.db import models
+from django.utils import timezone
 
 
 class Effect(models.Model):
@@ -9,6 +10,7 @@ class Effect(models.Model):
     event_id = models.UUIDField(db_index=True)
     entry = models.UUIDField()
     sequence = models.BigIntegerField(null=True)
+    applied_at = models.DateTimeField(default=timezone.now)  # for the lag benchmark
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.entry}"

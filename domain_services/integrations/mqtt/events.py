@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage
+from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage, MQTTMessageInfo
 from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
@@ -114,14 +114,20 @@ class MQTTTransport:
         return self
 
     def close(self) -> None:
+        """Disconnect and stop the network loop (safe to call twice)."""
         if self._started:
+            self._started = False
             self._client.disconnect()
             self._client.loop_stop()
-            self._started = False
         self._connected.clear()
 
     def publish_batch(self, messages: Sequence[Message]) -> None:
         """Publish in order and return once the broker acknowledged each; else raise."""
+        self.confirm(self.send(messages))
+
+    def send(self, messages: Sequence[Message]) -> list[MQTTMessageInfo]:
+        """Start publishing `messages` in order (paho sends them from its network thread);
+        the receipt for `confirm`."""
         if not self._connected.is_set():
             raise errors.Unavailable(f"Not connected to MQTT broker {self.config.url}.")
         publish = self._client.publish
@@ -133,8 +139,13 @@ class MQTTTransport:
                     f"MQTT publish to {message.topic!r} failed: {info.rc.name}."
                 )
             infos.append(info)
+        return infos
+
+    def confirm(self, receipt: list[MQTTMessageInfo]) -> None:
+        """Wait until the broker acknowledged every message sent; Unavailable when it did not
+        within the publish timeout, PermissionDenied when its ACL refused one (MQTT 5)."""
         deadline = time.monotonic() + self.timeout
-        for info in infos:
+        for info in receipt:
             if not info.is_published():
                 try:
                     info.wait_for_publish(max(0.001, deadline - time.monotonic()))
@@ -142,12 +153,12 @@ class MQTTTransport:
                     raise errors.Unavailable(f"MQTT publish failed: {exc}") from None
                 if not info.is_published():
                     raise errors.Unavailable(
-                        f"MQTT broker {self.config.url} did not confirm {len(infos)} events "
+                        f"MQTT broker {self.config.url} did not confirm {len(receipt)} events "
                         f"within {self.timeout:.0f}s."
                     )
         if self._refused:
             with self._lock:
-                refused = [self._refused.pop(i.mid) for i in infos if i.mid in self._refused]
+                refused = [self._refused.pop(i.mid) for i in receipt if i.mid in self._refused]
             if refused:
                 kind = (
                     errors.PermissionDenied
