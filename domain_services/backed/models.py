@@ -43,7 +43,7 @@ from django.db.models.fields.related import lazy_related_operation  # type: igno
 from domain_services.backed.binding import LOADED, MAX_ROWS, Binding
 from domain_services.backed.errors import UnsupportedQuery
 from domain_services.backed.queryset import ServiceManager
-from domain_services.backed.relations import BatchedForwardDescriptor
+from domain_services.backed.relations import BATCH, BatchedForwardDescriptor
 from domain_services.errors import Conflict, DomainError, NotFound, ValidationFailed
 from domain_services.interfaces.declaration import ResourceSpec
 
@@ -132,6 +132,12 @@ class ServiceModel(models.Model, metaclass=ServiceModelBase):
 
     class Meta:
         abstract = True
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A pickled object (a cache) leaves its page behind: the batch holds every row of it.
+        state = super().__getstate__()
+        state["_state"].__dict__.pop(BATCH, None)  # Django pickles a copy of _state
+        return state
 
     def save(  # type: ignore[override]
         self,

@@ -165,3 +165,16 @@ def test_prefetch_related_of_a_reference_is_one_get_many(filled, calls):
     assert calls() == ["categories.get_many", "products.list"]  # before anything is followed
     assert {row.category.name for row in rows} == {"Tools", "Garden"}
     assert calls() == ["categories.get_many", "products.list"]
+
+
+def test_a_pickled_row_leaves_its_page_behind(filled, calls):
+    import pickle
+
+    rows = list(Product.objects.all()[:10])
+
+    copy = pickle.loads(pickle.dumps(rows[0]))
+
+    assert copy == rows[0] and copy.name == "P00"
+    assert len(pickle.dumps(rows[0])) < len(pickle.dumps(rows)) / 2  # not its nine neighbours
+    assert copy.category.name == "Garden"  # resolved on its own: one more call
+    assert calls() == ["categories.get_many", "products.list"]
