@@ -342,6 +342,7 @@ class EventConsumer:
                 self.stats.redelivered += 1
             if not self._pending:
                 self._first_at = time.monotonic()
+                self._ready.notify()  # the applier times the batch from its first message
             self._pending.append(_Received(mid, qos, self._generation, event))
             if len(self._pending) >= self.batch_size:
                 self._ready.notify()
