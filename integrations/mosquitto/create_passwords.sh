@@ -14,4 +14,11 @@ mosquitto_passwd -b "$FILE" devices-api "$DEVICES_API_PASSWORD"
 if [ -n "${SIMULATOR_PASSWORD:-}" ]; then
     mosquitto_passwd -b "$FILE" simulator "$SIMULATOR_PASSWORD"
 fi
+# Domain events (docs/events.md): the facilities relay and the devices event consumer.
+if [ -n "${FACILITIES_RELAY_PASSWORD:-}" ]; then
+    mosquitto_passwd -b "$FILE" facilities-relay "$FACILITIES_RELAY_PASSWORD"
+fi
+if [ -n "${DEVICES_EVENTS_PASSWORD:-}" ]; then
+    mosquitto_passwd -b "$FILE" devices-events "$DEVICES_EVENTS_PASSWORD"
+fi
 echo "wrote $FILE"
