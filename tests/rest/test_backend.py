@@ -69,11 +69,23 @@ def test_system_checks_report_a_bad_rest_entry(settings):
 def test_environment_variables_override_url_and_token(monkeypatch):
     monkeypatch.setenv("FACILITIES_SERVICE_URL", "https://facilities.internal")
     monkeypatch.setenv("FACILITIES_SERVICE_TOKEN", "from-env")
-    service = backend(**GOOD, OPTIONS={"READ_TIMEOUT": 3, "RETRIES": 0}).create_service()
+    service = backend(
+        **GOOD,
+        INTERFACE="tests.catalog.interface.Catalog",
+        OPTIONS={"READ_TIMEOUT": 3, "RETRIES": 0},
+    ).create_service()
     rest = service.rest
     assert rest.base_url == "https://facilities.internal"
     assert rest._headers["Authorization"] == "Bearer from-env"
     assert (rest.read_timeout, rest.retries, rest.connect_timeout) == (3, 0, 2.0)
+
+
+def test_a_service_needs_an_interface_only_to_be_called(monkeypatch):
+    monkeypatch.delenv("FACILITIES_SERVICE_URL", raising=False)
+    entry = backend(**GOOD, REFERS_TO=["catalog.Product"])
+    assert entry.check() == []  # enough to answer reference checks
+    with pytest.raises(ImproperlyConfigured, match=r"\['facilities'\] has no 'INTERFACE'"):
+        entry.create_service()
 
 
 def test_the_client_is_derived_from_the_interface_and_implements_it(monkeypatch):

@@ -131,7 +131,8 @@ class RestBackend(Backend):
         # The whole entry is checked before it is used, not only what the client needs.
         self.refers_to()
         self.required()
-        return client_for(self.interface(), self.rest_client())
+        rest = self.rest_client()  # URL, token and options are checked first
+        return client_for(self.interface(), rest)
 
     def check(self) -> list[str]:
         problems = []
