@@ -137,11 +137,26 @@ def dto_serializer(dto: Any) -> type[serializers.Serializer]:
         meta = type("Meta", (), {"dataclass": dto})
         _DTO_SERIALIZERS[dto] = typing.cast(
             type[serializers.Serializer],
-            extend_schema_serializer(component_name=dto.__name__.removesuffix("DTO"))(
+            extend_schema_serializer(component_name=_component_name(dto))(
                 type(f"{dto.__name__}Serializer", (DataclassSerializer,), {"Meta": meta})
             ),
         )
     return _DTO_SERIALIZERS[dto]
+
+
+def _component_name(dto: type) -> str:
+    """`RoomDTO` -> `Room`; a second class of the same name gets its module's name in front,
+    so two components never share a name."""
+    name = dto.__name__.removesuffix("DTO")
+    taken = {_component_names.get(other) for other in _DTO_SERIALIZERS if other is not dto}
+    if name in taken:
+        module = dto.__module__.rsplit(".", 1)[-1]
+        name = "".join(part.capitalize() for part in module.split("_")) + name
+    _component_names[dto] = name
+    return name
+
+
+_component_names: dict[Any, str] = {}
 
 
 # -- rendering ------------------------------------------------------------------------------------

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import serializers
-
 from devices import live
 from domain_services import DomainError
+from domain_services.devices.status_store import DeviceStatus
 from domain_services.dto import dto_to_dict
+from domain_services.integrations.rest.server.interface_views import dto_serializer
 
-
-class DeviceStatusSerializer(serializers.Serializer):
-    """The last report of a device, as stored (`fields` holds battery, signal, readings...)."""
-
-    eui = serializers.CharField()
-    timestamp = serializers.DateTimeField(allow_null=True, help_text="The device's own time.")
-    updated_at = serializers.DateTimeField(allow_null=True, help_text="When it was stored.")
-    online = serializers.BooleanField()
-    # DRF's metaclass moves declared fields out of the class, so this shadows nothing.
-    fields = serializers.DictField()  # type: ignore[assignment]
+# The schema of a status is its DTO's, the same component the `device_statuses` query uses.
+DeviceStatusSerializer = dto_serializer(DeviceStatus)
 
 
 def with_statuses(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
