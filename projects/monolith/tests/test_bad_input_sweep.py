@@ -210,6 +210,8 @@ def _valid(spec):
         return str(uuid.uuid4())
     if spec.get("type") == "integer":
         return 1
+    if spec.get("type") == "number":
+        return 1.5
     if spec.get("type") == "boolean":
         return True
     if "enum" in spec:
@@ -231,7 +233,11 @@ def existing(make_site):
     device = services.devices.register_device(
         eui="0000000000000001", name="D", room=site.rooms[0], organization=site.organization
     )
+    threshold = services.devices.thresholds.create(
+        room=site.rooms[0], reading="temperature", minimum=15.0, maximum=25.0
+    )
     return {
+        "/api/v1/thresholds/": threshold.uuid,
         "/api/v1/organizations/": site.organization,
         "/api/v1/people/": person.uuid,
         "/api/v1/buildings/": site.building,
@@ -381,6 +387,7 @@ def test_the_root_paths_are_no_debug_page(client, settings):
         "floors",
         "rooms",
         "devices",
+        "thresholds",
     }
     assert client.get("/api/", **AUTH).json()["code"] == "not_found"
 
