@@ -7,7 +7,8 @@ The whole public API:
 - `services`: the registry; `services.facilities` is the facilities domain, local or over REST.
 - `DomainError` and its kinds: `NotFound`, `Conflict`, `ValidationFailed`, `PermissionDenied`,
   `Unavailable`.
-- `events`: after-commit domain events (`ObjectCreated`, `ObjectUpdated`, `ObjectDeleted`).
+- `events`: domain events (`ObjectCreated`, `ObjectUpdated`, `ObjectDeleted`), delivered after
+  commit in this process and, through the outbox, to other processes (docs/events.md).
 - `parse_uuid`, `parse_uuids`: outside input to UUIDs, or a validation error.
 
 Integrations live in `domain_services.integrations.{mongodb,mqtt,rest}` (install the extra of the
