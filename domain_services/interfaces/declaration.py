@@ -220,36 +220,13 @@ class ResourceSpec(Generic[D]):
             raise TypeError("resource(): need 1 <= page_size <= max_page_size.")
 
 
-def resource(
-    dto: type[D],
-    *,
-    path: str | None = None,
-    filters: Mapping[str, Any] | None = None,
-    ordering: Sequence[str] = (),
-    search: Sequence[str] = (),
-    create: Mapping[str, Field] | None = None,
-    update: Mapping[str, Field] | None = None,
-    delete: bool = False,
-    page_size: int | None = None,
-    max_page_size: int = 500,
-    label: str | None = None,
-) -> ResourceSpec[D]:
-    """Declare a resource of an interface: the DTO, its filters (name -> type), orderings,
-    searchable fields, writable fields and page limits (`page_size` defaults to 50, or to
-    `max_page_size` when that is lower). `path` defaults to the attribute name with dashes."""
-    return ResourceSpec(
-        dto,
-        path=path,
-        filters=filters,
-        ordering=ordering,
-        search=search,
-        create=create,
-        update=update,
-        delete=delete,
-        page_size=page_size,
-        max_page_size=max_page_size,
-        label=label,
-    )
+resource = ResourceSpec
+"""Declare a resource of an interface: `resource(RoomDTO, filters=..., ordering=..., ...)`.
+
+The DTO, its filters (name -> type), orderings, searchable fields, writable fields and page
+limits (`page_size` defaults to 50, or to `max_page_size` when that is lower). `path` defaults
+to the attribute name with dashes. (The declaration's class, named for how it reads.)
+"""
 
 
 @dataclass(frozen=True)
