@@ -110,10 +110,8 @@ class _Walk:
         for key, item in value.items():
             # The usual case first, in one test per name and per scalar value: a status is
             # checked for every MQTT message, so the path is only built for what needs it.
-            if type(key) is not str or not key or key[0] == "$" or "." in key or "\x00" in key:
+            if not is_plain_name(key):
                 _refuse_name(key, prefix)
-            if key == "_id":
-                raise ValidationFailed.for_field(prefix + key, "'_id' is reserved")
             if not key.isascii():
                 self.exact = True
             kind = type(item)
@@ -165,6 +163,19 @@ class _Walk:
         )
 
 
+def is_plain_name(key: object) -> bool:
+    """Whether `key` may name a field at any level: a non-empty `str` without a leading `$`,
+    a `.` or a NUL, and not `_id`."""
+    return (
+        type(key) is str
+        and key != ""
+        and key[0] != "$"
+        and "." not in key
+        and "\x00" not in key
+        and key != "_id"
+    )
+
+
 def _refuse_name(key: Any, prefix: str) -> None:
     """Raise the `ValidationFailed` naming why `key` (under `prefix`) is not a field name."""
     if type(key) is not str:
@@ -176,9 +187,11 @@ def _refuse_name(key: Any, prefix: str) -> None:
         raise ValidationFailed.for_field(path, "field names may not start with '$'")
     if "." in key:
         raise ValidationFailed.for_field(path, "field names may not contain '.'")
-    raise ValidationFailed.for_field(
-        path.replace("\x00", "\\x00"), "field names may not contain NUL"
-    )
+    if "\x00" in key:
+        raise ValidationFailed.for_field(
+            path.replace("\x00", "\\x00"), "field names may not contain NUL"
+        )
+    raise ValidationFailed.for_field(path, "'_id' is reserved")
 
 
 def _largest(fields: Mapping[str, Any]) -> str:

@@ -91,7 +91,7 @@ class StatusUpdate:
 
     eui: str
     timestamp: datetime
-    fields: Mapping[str, Any]
+    fields: MappingProxyType[str, Any]  # read-only; copy() gives a dict
 
     def __init__(self, eui: str, timestamp: datetime, fields: Mapping[str, Any]) -> None:
         # Valid by construction, so a batch never needs checking twice and nothing unchecked can
@@ -102,6 +102,25 @@ class StatusUpdate:
         object.__setattr__(self, "eui", checked_eui)
         object.__setattr__(self, "timestamp", checked_timestamp)
         object.__setattr__(self, "fields", MappingProxyType(dict(fields)))
+
+    @classmethod
+    def prechecked(cls, eui: str, timestamp: datetime, fields: dict[str, Any]) -> StatusUpdate:
+        """An update built without checking, for a caller that has checked everything
+        `__init__` would (`StatusDecoder`): a normalised `eui`, a UTC `timestamp` at millisecond
+        precision no more than `MAX_CLOCK_SKEW` ahead, and `fields` within the document rules.
+        `fields` is kept, not copied: the caller hands it over.
+        """
+        update = object.__new__(cls)
+        # The slots' own setters: frozen dataclasses refuse setattr, and these skip its lookup.
+        _set_eui(update, eui)
+        _set_timestamp(update, timestamp)
+        _set_fields(update, MappingProxyType(fields))
+        return update
+
+
+_set_eui, _set_timestamp, _set_fields = (
+    vars(StatusUpdate)[name].__set__ for name in ("eui", "timestamp", "fields")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,17 +261,11 @@ class DeviceMongoDBService(BaseMongoDBService):
     def _upsert(update: StatusUpdate, now: datetime) -> tuple[Document, Document]:
         timestamp = update.timestamp
         millis = epoch_millis(timestamp)
-        return (
-            {"_id": update.eui, "timestamp_ms": {"$lt": millis}},
-            {
-                "$set": {
-                    **update.fields,
-                    "timestamp": timestamp,
-                    "timestamp_ms": millis,
-                    "updated_at": now,
-                }
-            },
-        )
+        document = update.fields.copy()  # the proxied dict's own copy(): no mapping protocol
+        document["timestamp"] = timestamp
+        document["timestamp_ms"] = millis
+        document["updated_at"] = now
+        return {"_id": update.eui, "timestamp_ms": {"$lt": millis}}, {"$set": document}
 
     def _status(self, document: Document) -> DeviceStatus:
         fields = _unflatten({k: v for k, v in document.items() if k not in RESERVED_FIELDS})

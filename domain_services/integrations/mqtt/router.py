@@ -20,6 +20,9 @@ Handler = Callable[[Mapping[str, str], bytes], Any]
 H = TypeVar("H", bound=Handler)
 
 SHARE_PREFIX = "$share/"
+# Topics whose match is remembered (a device publishes on the same topic every time). Cleared
+# when full, which also bounds what a flood of one-off topics can take.
+MATCH_CACHE_SIZE = 1 << 15
 
 
 class TopicError(ValueError):
@@ -108,6 +111,7 @@ class TopicRouter:
 
     def __init__(self) -> None:
         self._routes: list[Route] = []
+        self._matched: dict[str, tuple[Handler, Mapping[str, str]] | None] = {}
 
     @property
     def routes(self) -> tuple[Route, ...]:
@@ -156,6 +160,7 @@ class TopicRouter:
             multi=levels[-1] == "#",
         )
         self._routes.append(route)
+        self._matched.clear()
         return route
 
     def subscriptions(self, *, group: str | None = None) -> list[tuple[str, int]]:
@@ -166,12 +171,24 @@ class TopicRouter:
             seen[key] = max(seen.get(key, 0), route.qos)
         return list(seen.items())
 
-    def match(self, topic: str) -> tuple[Handler, dict[str, str]] | None:
+    def match(self, topic: str) -> tuple[Handler, Mapping[str, str]] | None:
         """The handler and parameters for a received `topic`, or None when no route matches.
 
         A `$share/<group>/` prefix is stripped first, so a shared filter resolves to the same
-        handler as the plain one.
+        handler as the plain one. Answers are remembered per topic, so the parameters of one
+        topic are the same mapping each time: read them, do not change them.
         """
+        matched = self._matched
+        try:
+            return matched[topic]
+        except KeyError:
+            pass
+        if len(matched) >= MATCH_CACHE_SIZE:
+            matched.clear()
+        found = matched[topic] = self._match(topic)
+        return found
+
+    def _match(self, topic: str) -> tuple[Handler, Mapping[str, str]] | None:
         if not topic or "\0" in topic:
             return None
         if topic.startswith(SHARE_PREFIX):
