@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 import bson
+from bson.errors import InvalidDocument
 from django.core.signals import setting_changed
 
 from domain_services.errors import ValidationFailed
@@ -66,8 +67,13 @@ class DocumentRules:
         walk = _Walk(self)
         walk.mapping(fields, "", 1)
         if walk.exact or walk.bound > self.max_bytes:
-            # Encoding also refuses what BSON cannot hold (a lone surrogate in a string).
-            size = len(bson.encode(fields))
+            try:
+                size = len(bson.encode(fields))
+            except (UnicodeEncodeError, InvalidDocument) as exc:
+                # What BSON cannot hold, such as a lone surrogate in a string.
+                raise ValidationFailed.for_field(
+                    _unencodable(fields), f"cannot be stored in BSON ({exc})"
+                ) from None
             if size > self.max_bytes:
                 raise ValidationFailed.for_field(
                     _largest(fields),
@@ -192,6 +198,16 @@ def _refuse_name(key: Any, prefix: str) -> None:
             path.replace("\x00", "\\x00"), "field names may not contain NUL"
         )
     raise ValidationFailed.for_field(path, "'_id' is reserved")
+
+
+def _unencodable(fields: Mapping[str, Any]) -> str:
+    # Only on failure: name the first top-level field that BSON cannot encode.
+    for name, value in fields.items():
+        try:
+            bson.encode({"v": value})
+        except (UnicodeEncodeError, InvalidDocument):
+            return str(name)
+    return "fields"
 
 
 def _largest(fields: Mapping[str, Any]) -> str:

@@ -211,6 +211,23 @@ def test_the_newest_status_wins_whatever_the_arrival_order(
     assert consumer.stats.stale == 3
 
 
+def test_within_one_batch_each_device_keeps_only_its_newest_update(
+    consumer: StatusConsumer, flaky: FlakyStore, acks: Acks
+) -> None:
+    victim, other = f"devices/{VICTIM}/status", f"devices/{eui(2)}/status"
+    arrivals = [(victim, 20, 2), (other, 5, 50), (victim, 10, 1), (victim, 30, 3), (victim, 30, 9)]
+    for mid, (topic, seconds, battery) in enumerate(arrivals, 1):
+        consumer.receive(topic, status(0, seconds=seconds, battery=battery), mid=mid)
+    assert consumer.flush()
+    stored = flaky.store.get(VICTIM)
+    # The newest wins; of two equally new, the first to arrive (as one write after another).
+    assert stored is not None and stored.fields["battery"] == 3
+    assert flaky.store.get(eui(2)).fields["battery"] == 50  # type: ignore[union-attr]
+    assert (consumer.stats.stored, consumer.stats.stale) == (2, 3)
+    assert acks.mids == [1, 2, 3, 4, 5]
+    assert flaky.calls == 1
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

@@ -117,3 +117,22 @@ def test_empty_levels_are_levels() -> None:
 def test_bad_patterns_are_rejected(pattern: str, message: str) -> None:
     with pytest.raises(TopicError, match=message):
         TopicRouter().add(pattern, handler_a)
+
+
+def test_a_match_is_remembered_until_the_routes_change() -> None:
+    router = TopicRouter()
+    router.add("devices/{eui}/status", handler_a)
+    first = router.match("devices/00AA/status")
+    assert router.match("devices/00AA/status") is first
+    assert router.match("sites/s1") is None
+    router.add("sites/{site}", handler_b)
+    assert router.match("sites/s1") == (handler_b, {"site": "s1"})
+
+
+def test_remembered_matches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("domain_services.integrations.mqtt.router.MATCH_CACHE_SIZE", 3)
+    router = TopicRouter()
+    router.add("devices/{eui}/status", handler_a)
+    for n in range(10):
+        assert router.match(f"devices/{n:04X}/status") == (handler_a, {"eui": f"{n:04X}"})
+        assert len(router._matched) <= 3
