@@ -21,11 +21,11 @@ Guarantees, and how:
   keepalive costs no reconnect and no redelivery.
 
 Two threads, so that reading never waits for a write. paho's network thread (`loop_start()`)
-reads each message, validates it and adds it to the pending batch; the thread that called
-`run()` writes a batch once it is full or old enough, then acks it. While one batch is being
-written the next one fills, and the following write takes all of it: under load, batches grow
-(up to the in-flight window) and more updates per device merge into one write. Batches are
-written one at a time, so acks keep arrival order.
+reads each message, validates it in one pass (`StatusDecoder`) and adds it to the pending
+batch, which keeps each device's newest update only; the thread that called `run()` writes a
+batch once it is full or old enough, then acks it. While one batch is being written the next
+one fills; under a backlog it goes on filling while it grows, so batches grow and more updates
+per device merge into one write. Batches are written one at a time, so acks keep arrival order.
 """
 
 from __future__ import annotations
