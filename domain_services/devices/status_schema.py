@@ -156,9 +156,15 @@ def parse_timestamp(value: Any, *, now: datetime | None = None) -> datetime:
         if moment.tzinfo is not UTC:
             if moment.tzinfo is None:
                 raise StatusRejected(Reason.SCHEMA, "timestamp: needs a UTC offset such as Z")
-            moment = moment.astimezone(UTC)
-    elif _is_number(value) and math.isfinite(value):
+            try:
+                moment = moment.astimezone(UTC)
+            except OverflowError:  # 0001-01-01T00:00:00+01:00 is before datetime.min
+                raise StatusRejected(Reason.SCHEMA, _OUT_OF_RANGE) from None
+    elif _is_number(value):
         try:
+            # isfinite() of an integer past a float's range raises OverflowError as well.
+            if not math.isfinite(value):
+                raise OverflowError
             moment = datetime.fromtimestamp(value, tz=UTC)
         except (OverflowError, OSError, ValueError):
             raise StatusRejected(Reason.SCHEMA, "timestamp: epoch seconds out of range") from None
@@ -168,12 +174,13 @@ def parse_timestamp(value: Any, *, now: datetime | None = None) -> datetime:
         )
     latest = now + MAX_CLOCK_SKEW if now else latest_device_time()
     if not MIN_TIMESTAMP <= moment <= latest:
-        raise StatusRejected(
-            Reason.SCHEMA, "timestamp: outside 2000-01-01 .. one day from now (device clock?)"
-        )
+        raise StatusRejected(Reason.SCHEMA, _OUT_OF_RANGE)
     extra = moment.microsecond % 1000
     # A subtraction costs a third of replace(microsecond=...); this runs for every message.
     return moment - _MICROSECOND * extra if extra else moment
+
+
+_OUT_OF_RANGE = "timestamp: outside 2000-01-01 .. one day from now (device clock?)"
 
 
 def _readings(value: Any) -> dict[str, Any]:
@@ -279,19 +286,20 @@ class StatusDecoder:
         self._decode = msgspec.json.Decoder(_Status).decode
         self._plain_names: set[str] = set()  # reading names known to pass the key rules
 
-    def update(self, eui: str, payload: bytes, *, now: datetime | None = None) -> StatusUpdate:
+    def update(self, eui: str, payload: bytes) -> StatusUpdate:
         """The update `payload` reports for device `eui` (normalised already).
 
         Raises `StatusRejected` for a payload the schema refuses and `ValidationFailed` for one
-        the store's document rules refuse.
+        the store's document rules refuse. The timestamp is judged by the clock the store
+        judges it by (no `now` to pass): what the schema accepts, the store would.
         """
         try:
             status = self._decode(payload) if len(payload) <= self.max_bytes else None
         except msgspec.MsgspecError:
             status = None
         if status is None or (status.firmware is not UNSET and not status.firmware.isprintable()):
-            return self._explained(eui, payload, now)
-        timestamp = parse_timestamp(status.timestamp, now=now)
+            return self._explained(eui, payload)
+        timestamp = parse_timestamp(status.timestamp)
         fields: dict[str, Any] = {}
         if status.battery is not UNSET:
             fields["battery"] = status.battery
@@ -322,6 +330,6 @@ class StatusDecoder:
             return StatusUpdate(eui, timestamp, fields)  # tighter caps than the schema's
         return StatusUpdate.prechecked(eui, timestamp, fields)
 
-    def _explained(self, eui: str, payload: bytes, now: datetime | None) -> StatusUpdate:
-        timestamp, fields = parse_status(decode_payload(payload, max_bytes=self.max_bytes), now=now)
+    def _explained(self, eui: str, payload: bytes) -> StatusUpdate:
+        timestamp, fields = parse_status(decode_payload(payload, max_bytes=self.max_bytes))
         return StatusUpdate(eui, timestamp, fields)
