@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import json
 import logging
 import multiprocessing
@@ -68,7 +67,7 @@ from pymongo.errors import BulkWriteError
 
 from benchmarks.report import report
 from domain_services.devices.dead_letters import DeadLetterStore
-from domain_services.devices.ingestion import StatusConsumer
+from domain_services.devices.ingestion import StatusConsumer, freeze_startup_objects
 from domain_services.devices.status_store import DeviceMongoDBService, StatusUpdate
 from domain_services.integrations.mongodb import BulkResult
 from domain_services.integrations.mqtt import config_from_url
@@ -160,10 +159,10 @@ def publish_all(config: MQTTConfig, batch: Sequence[tuple[str, bytes]]) -> None:
     client.connect(config.host, config.port, 60)
     client.loop_start()
     # In slices: paho refuses to queue more than 65,535 messages (one per message id).
-    for start in range(0, len(batch), 10_000):
+    step = 10_000
+    for start in range(0, len(batch), step):
         infos = [
-            client.publish(topic, payload, qos=1)
-            for topic, payload in batch[start : start + 10_000]
+            client.publish(topic, payload, qos=1) for topic, payload in batch[start : start + step]
         ]
         for info in infos:
             info.wait_for_publish(120)
@@ -335,9 +334,7 @@ def consumer_run(
             consumer.stop()
 
         threading.Thread(target=watch, daemon=True).start()
-    # As `manage.py mqtt_consume` does before it connects.
-    gc.collect()
-    gc.freeze()
+    freeze_startup_objects()  # as `manage.py mqtt_consume` does before it connects
     meter.start()
     stats = consumer.run(install_signal_handlers=False)
     assert stats.dead_lettered == 0, stats

@@ -50,6 +50,7 @@ MAX_READINGS = 64
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what BSON can store
 ALLOWED_KEYS = frozenset({"timestamp", "battery", "signal", "firmware", "readings"})
 _NUMBERS = (int, float)
+_OUT_OF_RANGE = "timestamp: outside 2000-01-01 .. one day from now (device clock?)"
 
 
 class Reason:
@@ -180,9 +181,6 @@ def parse_timestamp(value: Any, *, now: datetime | None = None) -> datetime:
     return moment - _MICROSECOND * extra if extra else moment
 
 
-_OUT_OF_RANGE = "timestamp: outside 2000-01-01 .. one day from now (device clock?)"
-
-
 def _readings(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise StatusRejected(Reason.SCHEMA, "readings: must be an object")
@@ -250,11 +248,11 @@ _Int64 = Annotated[int, Meta(ge=INT64_MIN, le=INT64_MAX)]
 _Reading = Annotated[str, Meta(max_length=MAX_STRING_READING)] | _Int64 | float | bool | None
 
 
-# gc=False: decoded JSON holds no reference cycles, so the collector need not track these.
 # Reading names a decoder remembers as valid; past this it forgets them and starts again.
 MAX_REMEMBERED_NAMES = 4096
 
 
+# gc=False: decoded JSON holds no reference cycles, so the collector need not track these.
 class _Status(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     timestamp: str | int | float
     battery: (

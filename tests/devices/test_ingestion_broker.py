@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -68,6 +69,19 @@ def test_every_valid_status_is_stored_with_the_latest_values(
     assert all(doc["readings"] == {"r": 4} for doc in docs.values())
     assert stats.received >= 1500 + 1 and stats.dead_lettered == 0
     assert stats.acked == stats.received
+
+
+def test_an_embedded_consumer_leaves_the_garbage_collector_alone(
+    mosquitto: MosquittoBroker, mongo_database: Database[Any]
+) -> None:
+    # Freezing start-up objects is the command's business (it owns the process), not run()'s.
+    frozen = gc.get_freeze_count()
+    consumer = ConsumerThread(consumer_config(mosquitto.url), mongo_database).start()
+    wait_subscribed(mosquitto.url, mongo_database)
+    publish(mosquitto.url, [(f"devices/{eui(1)}/status", status(1, battery=10))])
+    wait_for(lambda: eui(1) in stored(mongo_database), message="the status stored")
+    consumer.stop()
+    assert gc.get_freeze_count() == frozen
 
 
 def test_hostile_messages_are_dead_lettered_and_change_nothing(

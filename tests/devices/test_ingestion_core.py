@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import gc
+import io
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -10,12 +12,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from paho.mqtt.client import MQTTMessage
 from pymongo.database import Database
 
 from domain_services import errors
+from domain_services.devices import ingestion
 from domain_services.devices.dead_letters import DeadLetterStore
-from domain_services.devices.ingestion import StatusConsumer
+from domain_services.devices.ingestion import ConsumerStats, StatusConsumer
+from domain_services.devices.management.commands import mqtt_consume
 from domain_services.devices.status_schema import Reason, StatusRejected, parse_timestamp
 from domain_services.devices.status_store import DeviceMongoDBService, StatusUpdate
 from domain_services.integrations.mongodb import BulkResult
@@ -281,3 +286,34 @@ def test_reading_pauses_at_max_held_until_a_write_makes_room(
     assert not fifth.is_alive()
     assert consumer.pending == 1
     assert acks.mids == [1, 2, 3, 4]
+
+
+def test_freezing_start_up_objects_takes_them_out_of_the_collector_s_sight() -> None:
+    before = gc.get_freeze_count()
+    try:
+        ingestion.freeze_startup_objects()
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
+
+
+def test_the_command_freezes_start_up_objects_before_the_consumer_runs(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.MONGODB = {
+        "URL": "mongodb://127.0.0.1:1/devices",
+        "OPTIONS": {"serverSelectionTimeoutMS": 50},
+    }
+    settings.MQTT = {"URL": URL}
+    calls: list[str] = []
+    monkeypatch.setattr(ingestion, "freeze_startup_objects", lambda: calls.append("freeze"))
+
+    def run(self: StatusConsumer, **options: Any) -> ConsumerStats:
+        calls.append("run")
+        return ConsumerStats()
+
+    monkeypatch.setattr(StatusConsumer, "run", run)
+    out = io.StringIO()
+    call_command(mqtt_consume.Command(), stdout=out)
+    assert calls == ["freeze", "run"]
+    assert "mqtt_consume stopped: received=0" in out.getvalue()

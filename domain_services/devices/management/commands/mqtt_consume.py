@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from argparse import ArgumentParser, RawDescriptionHelpFormatter
 from typing import Any
@@ -69,7 +68,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # Imported here so `manage.py help` works without the mqtt/mongodb extras installed.
         from domain_services.devices.dead_letters import DeadLetterStore
-        from domain_services.devices.ingestion import StatusConsumer
+        from domain_services.devices.ingestion import StatusConsumer, freeze_startup_objects
         from domain_services.devices.status_store import DeviceMongoDBService
 
         _ensure_logging(int(options.get("verbosity", 1)))
@@ -99,11 +98,7 @@ class Command(BaseCommand):
             batch_size=options["batch_size"],
             flush_interval=options["flush_interval"],
         )
-        # Everything alive now (Django, settings, modules, clients) lives as long as the
-        # process: out of the cyclic collector's sight, each collection only scans what the
-        # stream allocates (measured: some 7 µs of CPU less per message).
-        gc.collect()
-        gc.freeze()
+        freeze_startup_objects()
         stats = consumer.run()
         self.stdout.write(f"mqtt_consume stopped: {stats.summary()}")
 
