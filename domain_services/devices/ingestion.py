@@ -50,6 +50,7 @@ from domain_services.devices.dead_letters import DeadLetter
 from domain_services.devices.eui import normalize_eui
 from domain_services.devices.status_schema import Reason, StatusDecoder, StatusRejected
 from domain_services.devices.status_store import StatusUpdate
+from domain_services.integrations.mqtt.acks import Acker, ack_in_order
 from domain_services.integrations.mqtt.backoff import Backoff
 from domain_services.integrations.mqtt.client import connect_async, create_client
 from domain_services.integrations.mqtt.router import TopicRouter
@@ -87,10 +88,6 @@ class DeadLetterSink(Protocol):
     """Where refused messages go (`DeadLetterStore`)."""
 
     def add_many(self, letters: Sequence[DeadLetter]) -> int: ...
-
-
-class Acker(Protocol):
-    def ack(self, mid: int, qos: int) -> Any: ...
 
 
 @dataclass(slots=True)
@@ -407,16 +404,13 @@ class StatusConsumer:
         acker = self._acker or self._client
         if acker is None:
             return 0
-        acked = 0
         with self._ack_lock:
             generation = self._generation
-            for mid, qos, gen in batch.acks:
-                # A message from an earlier connection is redelivered on a later one with its
-                # own ack; acking its old id there could ack a different message.
-                if qos and gen == generation:
-                    acker.ack(mid, qos)
-                    acked += 1
-        return acked
+            # A message from an earlier connection is redelivered on a later one with its own
+            # id; acking its old id there could ack a different message.
+            current = [(mid, qos) for mid, qos, gen in batch.acks if qos and gen == generation]
+            ack_in_order(acker, current)
+        return len(current)
 
     # -- running against a broker --------------------------------------------------------------
 

@@ -165,6 +165,29 @@ def test_mqtt_311_consumer_keeps_its_session_too(
     assert_each_stored(mongo_database, 0, 500)
 
 
+@pytest.mark.parametrize("protocol", [5, 4])
+def test_a_backlog_acked_in_batches_is_never_sent_again(
+    mosquitto: MosquittoBroker, mongo_database: Database[Any], protocol: int
+) -> None:
+    # The consumer hands paho each batch's PUBACKs as one packet: the broker must take every
+    # one of them, or it sends the messages again when the session resumes.
+    config = type(consumer_config(mosquitto.url))(
+        **{**_fields(consumer_config(mosquitto.url)), "protocol": protocol}
+    )
+    ConsumerThread(config, mongo_database).start().wait_subscribed().stop()
+    publish(mosquitto.url, one_per_device(0, 3000))
+    first = ConsumerThread(config, mongo_database).start()
+    wait_for(lambda: len(stored(mongo_database)) == 3000, message="the backlog")
+    stats = first.stop()
+    assert stats.received == stats.acked == 3000
+
+    again = ConsumerThread(config, mongo_database).start().wait_subscribed()
+    publish(mosquitto.url, one_per_device(3000, 1))
+    wait_for(lambda: eui(3000) in stored(mongo_database), message="the message after restart")
+    stats = again.stop()
+    assert (stats.received, stats.redelivered) == (1, 0)  # nothing of the backlog came back
+
+
 def test_a_shared_group_splits_the_stream_between_consumers(
     mosquitto: MosquittoBroker, mongo_database: Database[Any]
 ) -> None:

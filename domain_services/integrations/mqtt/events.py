@@ -51,6 +51,7 @@ from domain_services.events.inbox import APPLIED, DUPLICATE, FAILED, IGNORED, RE
 from domain_services.events.inbox import Transient as InboxTransient
 from domain_services.events.outbox import Message
 from domain_services.events.settings import ConsumerConfig
+from domain_services.integrations.mqtt.acks import Acker, ack_in_order
 from domain_services.integrations.mqtt.backoff import Backoff
 from domain_services.integrations.mqtt.client import NOT_AUTHORIZED, connect_async, create_client
 from domain_services.integrations.mqtt.router import shared_filter
@@ -279,7 +280,7 @@ class EventConsumer:
         group: str | None = None,
         config: MQTTConfig | None = None,
         inbox: Inbox | None = None,
-        acker: Any = None,
+        acker: Acker | None = None,
     ) -> None:
         self.config = config or load_config()
         self.options = options or ConsumerConfig()
@@ -299,7 +300,7 @@ class EventConsumer:
         #: Set once the broker granted every subscription: from then on, what is published
         #: while this client id is away waits in its session (readiness, tests).
         self.subscribed = threading.Event()
-        self._acker = acker
+        self._acker: Acker | None = acker
         self._client: Client | None = None
         self._lock = threading.Lock()
         self._ready = threading.Condition(self._lock)
@@ -394,16 +395,15 @@ class EventConsumer:
         acker = self._acker or self._client
         if acker is None:
             return 0
-        acked = 0
         with self._ack_lock:
             generation = self._generation
-            for item in batch:
-                # An id from an earlier connection is not valid on this one: the broker sends
-                # that message again, and the inbox makes the replay harmless.
-                if item.qos and item.generation == generation:
-                    acker.ack(item.mid, item.qos)
-                    acked += 1
-        return acked
+            # An id from an earlier connection is not valid on this one: the broker sends that
+            # message again, and the inbox makes the replay harmless.
+            current = [
+                (item.mid, item.qos) for item in batch if item.qos and item.generation == generation
+            ]
+            ack_in_order(acker, current)
+        return len(current)
 
     # -- running against a broker --------------------------------------------------------------
 
