@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass
 from types import FrameType
 from typing import Any, Protocol
 
-from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage
+from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
@@ -53,6 +53,7 @@ from domain_services.devices.status_store import StatusUpdate
 from domain_services.integrations.mqtt.acks import Acker, ack_in_order
 from domain_services.integrations.mqtt.backoff import Backoff
 from domain_services.integrations.mqtt.client import connect_async, create_client
+from domain_services.integrations.mqtt.direct import DirectClient
 from domain_services.integrations.mqtt.router import TopicRouter
 from domain_services.integrations.mqtt.settings import MQTTConfig, load_config
 
@@ -483,9 +484,13 @@ class StatusConsumer:
                 logger.info("Status ingestion: %s", self.stats.summary())
                 next_log += log_interval
 
-    def _make_client(self) -> Client:
+    def _make_client(self) -> DirectClient:
         client = create_client(
-            self.config, client_id=self.client_id, persistent=True, manual_ack=True
+            self.config,
+            client_id=self.client_id,
+            persistent=True,
+            manual_ack=True,
+            client_class=DirectClient,
         )
         # The callbacks catch everything themselves; this keeps a bug in one from ever killing
         # the network thread (with manual acks, paho acks nothing on an exception).
@@ -493,7 +498,7 @@ class StatusConsumer:
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
+        client.on_publish_received = self._on_publish
         client.on_subscribe = self._on_subscribe
         # Stores host, session and CONNECT properties; paho's loop reuses them to reconnect.
         connect_async(client, self.config, persistent=True, receive_maximum=self.receive_maximum)
@@ -554,24 +559,25 @@ class StatusConsumer:
 
     # -- paho callbacks (on paho's network thread; they must never raise) -----------------------
 
-    def _on_message(self, client: Client, userdata: Any, message: MQTTMessage) -> None:
+    def _on_publish(
+        self,
+        topic: bytes,
+        payload: bytes,
+        mid: int,
+        qos: int,
+        dup: bool,
+        properties: Properties | None,
+    ) -> None:
         try:
             if self._draining:
                 return
             if self.pending >= self.max_held:
                 self._wait_for_room()
             try:
-                topic = message.topic
+                name = topic.decode()
             except UnicodeDecodeError:
-                topic = "<topic is not UTF-8>"
-            self.receive(
-                topic,
-                bytes(message.payload),  # already bytes from paho: no copy
-                mid=message.mid,
-                qos=message.qos,
-                properties=message.properties,
-                dup=message.dup,
-            )
+                name = "<topic is not UTF-8>"
+            self.receive(name, payload, mid=mid, qos=qos, properties=properties, dup=dup)
         except Exception:
             # receive() does not raise; this guard is for the network thread.
             logger.exception("Unexpected error while receiving an MQTT message.")

@@ -9,6 +9,8 @@ import time
 from typing import Any
 
 import pytest
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from pymongo import MongoClient
 from pymongo.database import Database
 
@@ -109,6 +111,28 @@ def test_hostile_messages_are_dead_lettered_and_change_nothing(
     assert letters.count_documents({}) == len(CORPUS)
     assert mongo_database["device_status"].find_one({"_id": VICTIM}) == before
     assert stats.dead_lettered == len(CORPUS)
+
+
+def test_a_dead_letter_names_the_publisher_its_user_property_states(
+    mosquitto: MosquittoBroker, mongo_database: Database[Any]
+) -> None:
+    consumer = ConsumerThread(consumer_config(mosquitto.url), mongo_database).start()
+    wait_subscribed(mosquitto.url, mongo_database)
+    properties = Properties(PacketTypes.PUBLISH)
+    properties.UserProperty = [("site", "north"), ("client_id", "gateway-7")]
+    publisher = Publisher(mosquitto.url)
+    try:
+        info = publisher.client.publish(
+            f"devices/{eui(9)}/status", b"not json", qos=1, properties=properties
+        )
+        info.wait_for_publish(10)
+    finally:
+        publisher.close()
+    letters = DeadLetterStore(database=mongo_database)
+    wait_for(lambda: bool(letters.recent(limit=1)), message="the dead letter")
+    consumer.stop()
+    [letter] = letters.recent(limit=10)
+    assert (letter.reason, letter.eui, letter.client_id) == ("not_json", eui(9), "gateway-7")
 
 
 def test_out_of_order_and_duplicate_messages_leave_the_newest(

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from paho.mqtt.client import MQTTMessage
 from pymongo.database import Database
 
 from domain_services import errors
@@ -254,11 +253,9 @@ def test_a_timestamp_beyond_the_clock_skew_is_refused() -> None:
     assert excinfo.value.reason == Reason.SCHEMA
 
 
-def message(mid: int) -> MQTTMessage:
-    received = MQTTMessage(mid=mid, topic=f"devices/{eui(mid)}/status".encode())
-    received.payload = status(mid)
-    received.qos = 1
-    return received
+def message(mid: int) -> tuple[bytes, bytes, int, int, bool, None]:
+    """What the network thread hands the consumer for one QoS 1 message."""
+    return f"devices/{eui(mid)}/status".encode(), status(mid), mid, 1, False, None
 
 
 def test_reading_pauses_at_max_held_until_a_write_makes_room(
@@ -269,11 +266,11 @@ def test_reading_pauses_at_max_held_until_a_write_makes_room(
     consumer.max_held = 4
     flaky.down = True
     for mid in range(1, 5):
-        consumer._on_message(None, None, message(mid))  # type: ignore[arg-type]
+        consumer._on_publish(*message(mid))
     assert not consumer.flush()
     fifth = threading.Thread(
-        target=consumer._on_message,
-        args=(None, None, message(5)),
+        target=consumer._on_publish,
+        args=message(5),
         daemon=True,
     )
     fifth.start()

@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, overload
 
 from paho.mqtt.client import (
     CallbackAPIVersion,
@@ -35,18 +35,39 @@ logger = logging.getLogger(__name__)
 
 NOT_AUTHORIZED = 135  # MQTT 5 reason code a broker's ACL answers with
 
+C = TypeVar("C", bound=Client)
 
+
+@overload
 def create_client(
     config: MQTTConfig,
     *,
     client_id: str | None = None,
     persistent: bool = False,
     manual_ack: bool = False,
+) -> Client: ...
+@overload
+def create_client(
+    config: MQTTConfig,
+    *,
+    client_id: str | None = None,
+    persistent: bool = False,
+    manual_ack: bool = False,
+    client_class: type[C],
+) -> C: ...
+def create_client(
+    config: MQTTConfig,
+    *,
+    client_id: str | None = None,
+    persistent: bool = False,
+    manual_ack: bool = False,
+    client_class: type[Client] = Client,
 ) -> Client:
     """A paho client (callback API version 2) for `config`, not yet connected.
 
     `persistent=True` asks the broker to keep the session (subscriptions and unacked QoS 1
-    messages) across disconnects, which needs a stable client id.
+    messages) across disconnects, which needs a stable client id. `client_class` is `Client`
+    or a subclass of it (`DirectClient`).
     """
     client_id = client_id or config.client_id or ""
     if persistent and not client_id:
@@ -58,7 +79,7 @@ def create_client(
     if not config.is_v5:
         # MQTT 3.1.1 asks for a persistent session in the client, MQTT 5 in connect().
         kwargs["clean_session"] = not persistent
-    client = Client(
+    client = client_class(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,
         protocol=protocol,
