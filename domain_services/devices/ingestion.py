@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass
 from types import FrameType
 from typing import Any, Protocol
 
-from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags
+from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
@@ -499,6 +499,9 @@ class StatusConsumer:
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_publish_received = self._on_publish
+        # QoS 2 stays with paho (the subscriptions ask for QoS 1, so only a broker that ignores
+        # them sends it): taken the same way, and acked with a PUBCOMP after the write.
+        client.on_message = self._on_message
         client.on_subscribe = self._on_subscribe
         # Stores host, session and CONNECT properties; paho's loop reuses them to reconnect.
         connect_async(client, self.config, persistent=True, receive_maximum=self.receive_maximum)
@@ -581,6 +584,11 @@ class StatusConsumer:
         except Exception:
             # receive() does not raise; this guard is for the network thread.
             logger.exception("Unexpected error while receiving an MQTT message.")
+
+    def _on_message(self, client: Client, userdata: Any, message: MQTTMessage) -> None:
+        # paho's own reader: QoS 2 only (see _make_client).
+        topic, payload = message._topic, bytes(message.payload)
+        self._on_publish(topic, payload, message.mid, message.qos, message.dup, message.properties)
 
     def _wait_for_room(self) -> None:
         # Not returning is what stops reading: TCP then makes the broker hold the rest.

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from paho.mqtt.client import MQTTMessage
 from pymongo.database import Database
 
 from domain_services import errors
@@ -32,9 +33,11 @@ URL = "mqtt://127.0.0.1:1"
 class Acks:
     def __init__(self) -> None:
         self.mids: list[int] = []
+        self.qos: list[int] = []
 
     def ack(self, mid: int, qos: int) -> None:
         self.mids.append(mid)
+        self.qos.append(qos)
 
 
 class FlakyStore:
@@ -283,6 +286,18 @@ def test_reading_pauses_at_max_held_until_a_write_makes_room(
     assert not fifth.is_alive()
     assert consumer.pending == 1
     assert acks.mids == [1, 2, 3, 4]
+
+
+def test_a_qos2_message_from_paho_s_own_reader_is_stored_and_acked_with_its_qos(
+    consumer: StatusConsumer, acks: Acks, database: Database[Any]
+) -> None:
+    # DirectClient leaves QoS 2 to paho, which hands it to on_message.
+    received = MQTTMessage(mid=7, topic=f"devices/{eui(7)}/status".encode())
+    received.payload, received.qos = status(7, battery=77), 2
+    consumer._on_message(None, None, received)  # type: ignore[arg-type]
+    assert consumer.flush()
+    assert (acks.mids, acks.qos) == ([7], [2])
+    assert database["device_status"].find_one({"_id": eui(7)})["battery"] == 77
 
 
 def test_freezing_start_up_objects_takes_them_out_of_the_collector_s_sight() -> None:

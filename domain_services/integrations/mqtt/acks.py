@@ -8,8 +8,9 @@ queued packet instead: the bytes on the wire are the same (`0x40 0x02 <mid>` eac
 MQTT 3.1.1 and 5, where a success PUBACK may omit its reason code), and the broker reads them
 as the separate packets they are.
 
-This uses paho's packet queue (`Client._packet_queue`, unchanged from paho 1.x to 2.x): an acker
-without it is called one message at a time through the public `ack()`.
+This uses paho's packet queue (`Client._packet_queue`, unchanged from paho 1.x to 2.x) for a paho
+client made with `manual_ack=True`; any other acker is called one message at a time through
+`ack()`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import struct
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from paho.mqtt.client import PUBACK
+from paho.mqtt.client import PUBACK, Client
 
 _PUBACK = struct.Struct("!BBH")  # type, remaining length 2, packet id
 
@@ -38,14 +39,17 @@ class Acker(Protocol):
 def ack_in_order(client: Acker, acks: Sequence[tuple[int, int]]) -> None:
     """Acknowledge `(mid, qos)` pairs in order, each run of QoS 1 ones as one queued packet.
 
-    With a paho client that is one wake-up of its network thread per run instead of one per
-    message. Anything else (QoS 2, an acker without paho's packet queue) goes through `ack()`.
+    With a paho client made with `manual_ack=True` that is one wake-up of its network thread
+    per run instead of one per message. Anything else (QoS 2, another acker) goes through
+    `ack()`.
     """
-    queue = getattr(client, "_packet_queue", None)
-    if queue is None:
+    if not (isinstance(client, Client) and client._manual_ack):
+        # paho's ack() sends nothing without manual acks (paho acked already); a fake is
+        # called as it expects.
         for mid, qos in acks:
             client.ack(mid, qos)
         return
+    queue = client._packet_queue
     run: list[int] = []
     for mid, qos in acks:
         if qos == 1:

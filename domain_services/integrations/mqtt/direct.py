@@ -11,8 +11,8 @@ fifth of the status consumer's CPU).
 properties)` instead: the topic as the bytes on the wire, and `properties` None when the
 packet has none (the common case; paho's own `Properties` when it has some). Everything else
 stays paho's: the connection, keepalives, reconnects, flow, acknowledgements (`manual_ack`),
-and QoS 2, whose exchange paho keeps state for. A packet this reader cannot take apart is
-handed to paho's own reader, which reports it as paho does.
+and QoS 2, whose exchange paho keeps state for (it goes to `on_message`). A packet this reader
+cannot take apart is handed to paho's own reader, which fails on it as paho does.
 """
 
 from __future__ import annotations
@@ -38,12 +38,14 @@ class DirectClient(Client):
         handler = self.on_publish_received
         header = self._in_packet["command"]
         qos = (header & 0x06) >> 1
-        if handler is None or qos == 2:
+        if handler is None or qos > 1:  # QoS 2, or the malformed QoS 3: paho's
             return super()._handle_publish()
         try:
             topic, payload, mid, properties = self._split(self._in_packet["packet"], qos)
-        except (IndexError, ValueError):
-            return super()._handle_publish()  # malformed: paho raises its MalformedPacket
+        except Exception:
+            # Malformed (a bound, an unknown or repeated property): paho's own reader raises
+            # its MalformedPacket, which its loop answers by dropping the connection.
+            return super()._handle_publish()
         with self._in_callback_mutex:
             try:
                 handler(topic, payload, mid, qos, bool(header & 0x08), properties)

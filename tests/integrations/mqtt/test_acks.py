@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 import pytest
 from paho.mqtt.client import CallbackAPIVersion, Client
@@ -55,3 +56,16 @@ def test_an_acker_without_paho_s_queue_is_called_once_per_message_in_order() -> 
 def test_puback_bytes() -> None:
     assert puback_bytes([1, 258]) == b"\x40\x02\x00\x01\x40\x02\x01\x02"
     assert puback_bytes([]) == b""
+
+
+def test_a_client_without_manual_acks_gets_no_second_puback() -> None:
+    # paho acked each message on receipt; queueing another PUBACK could ack a reused id.
+    client = Client(CallbackAPIVersion.VERSION2, protocol=MQTTProtocolVersion.MQTTv5)
+    ack_in_order(client, ACKS)
+    assert queued(client) == b""
+
+
+def test_a_stand_in_for_paho_s_client_is_called_per_message() -> None:
+    acker = mock.Mock()
+    ack_in_order(acker, ACKS)
+    assert acker.ack.call_args_list == [mock.call(mid, qos) for mid, qos in ACKS]

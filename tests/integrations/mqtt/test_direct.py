@@ -8,8 +8,9 @@ import uuid
 from typing import Any
 
 import pytest
+from paho.mqtt._packet import MalformedPacket
 from paho.mqtt.client import MQTT_LOG_ERR, CallbackAPIVersion, Client, MQTTMessage
-from paho.mqtt.enums import MQTTProtocolVersion
+from paho.mqtt.enums import MQTTErrorCode, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -108,29 +109,36 @@ def test_every_message_arrives_as_paho_s_on_message_gives_it(mqtt_url: str, prot
         assert ("client_id", "gw-1") in direct.items[2][3]["UserProperty"]
 
 
+QOS1, QOS3 = 0x32, 0x36  # PUBLISH headers; both QoS bits set is malformed
 MALFORMED = {
-    "empty": b"",
-    "topic length past the end": b"\x00\x10ab",
-    "no packet id": b"\x00\x01a\x00",
-    "no property length": b"\x00\x01a\x00\x01",
-    "properties past the end": b"\x00\x01a\x00\x01\x05\x01",
+    "empty": (QOS1, b""),
+    "topic length past the end": (QOS1, b"\x00\x10ab"),
+    "no packet id": (QOS1, b"\x00\x01a\x00"),
+    "no property length": (QOS1, b"\x00\x01a\x00\x01"),
+    "properties past the end": (QOS1, b"\x00\x01a\x00\x01\x05\x01"),
+    "an unknown property": (QOS1, b"\x00\x01a\x00\x01\x02\x7f\x00hi"),
+    "a property twice": (QOS1, b"\x00\x01a\x00\x01\x0a\x02\x00\x00\x00\x01\x02\x00\x00\x00\x01"),
+    "QoS 3": (QOS3, b"\x00\x01a\x00\x05\x00hi"),
 }
 
 
-@pytest.mark.parametrize("packet", MALFORMED.values(), ids=MALFORMED.keys())
-def test_a_malformed_publish_fails_as_paho_s_reader_fails(packet: bytes) -> None:
+@pytest.mark.parametrize(("header", "packet"), MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_publish_fails_as_paho_s_reader_fails(header: int, packet: bytes) -> None:
     outcomes = []
     for client_class in (Client, DirectClient):
         client = client_class(CallbackAPIVersion.VERSION2, protocol=MQTTProtocolVersion.MQTTv5)
         if isinstance(client, DirectClient):
             client.on_publish_received = lambda *args: pytest.fail("a malformed packet arrived")
         client.on_message = lambda *args: pytest.fail("a malformed packet arrived")
-        client._in_packet = {"command": 0x32, "packet": bytearray(packet)}  # QoS 1 PUBLISH
+        client._in_packet = {"command": header, "packet": bytearray(packet)}
         try:
             outcomes.append(client._handle_publish())
         except Exception as exc:
             outcomes.append(type(exc))
     assert outcomes[1] == outcomes[0]
+    # paho's loop survives what it raises: a malformed packet drops the connection, it does
+    # not end the network thread.
+    assert outcomes[0] in (MalformedPacket, MQTTErrorCode.MQTT_ERR_PROTOCOL)
 
 
 def test_a_failing_callback_is_logged_and_suppressed_like_on_message() -> None:
