@@ -4,8 +4,8 @@ For every PUBLISH, paho builds an `MQTTMessage` (with an `MQTTMessageInfo` and i
 `threading.Condition`, which only outgoing messages use), an MQTT 5 `Properties` object (whose
 constructor builds its lookup tables again each time, and whose `unpack` first walks all 27
 property names to clear them), and matches the topic against its per-filter callbacks. For a
-consumer of a high-rate stream that is most of what it spends per message (measured: about a
-fifth of the status consumer's CPU).
+consumer of a high-rate stream that is most of what it spends per message: the status consumer
+went from 70 to 33 µs of CPU a message when it stopped building them.
 
 `DirectClient.on_publish_received`, when set, receives `(topic, payload, mid, qos, dup,
 properties)` instead: the topic as the bytes on the wire, and `properties` None when the
