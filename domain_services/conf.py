@@ -7,7 +7,7 @@ the dictionary's `URL`, so one image runs anywhere by changing its environment.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from django.conf import settings
@@ -25,6 +25,17 @@ def settings_dict(name: str, *, env_url: str | None = None) -> dict[str, Any]:
     if env_url and os.environ.get(env_url):
         config["URL"] = os.environ[env_url]
     return config
+
+
+def reject_unknown_keys(value: Mapping[str, Any], known: Iterable[str], *, setting: str) -> None:
+    """Raise ImproperlyConfigured naming the keys of `value` that `setting` does not know: a
+    typo, or a lower-case key, would otherwise be silently ignored."""
+    known = set(known)
+    unknown = set(value) - known
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{setting} has unknown keys {sorted(map(str, unknown))}; known: {sorted(known)}."
+        )
 
 
 def require(config: Mapping[str, Any], key: str, *, setting: str, hint: str) -> Any:

@@ -27,6 +27,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
+from domain_services.conf import reject_unknown_keys
+
 SETTING = "DOMAIN_SERVICES_EVENTS"
 
 
@@ -102,7 +104,8 @@ def parse(raw: Any) -> EventsConfig:
         return EventsConfig()
     if not isinstance(raw, Mapping):
         raise ImproperlyConfigured(f"{SETTING} must be a dictionary, not {type(raw).__name__}.")
-    _known(raw, {"OUTBOX", "TOPIC_PREFIX", "OUTBOX_MAX_AGE", "RELAY", "CONSUMER"}, SETTING)
+    known = ("OUTBOX", "TOPIC_PREFIX", "OUTBOX_MAX_AGE", "RELAY", "CONSUMER")
+    reject_unknown_keys(raw, known, setting=SETTING)
     outbox = raw.get("OUTBOX", False)
     if isinstance(outbox, bool):
         recorded: bool | frozenset[str] = outbox
@@ -135,8 +138,9 @@ def _relay(value: Any) -> RelayConfig:
     if not isinstance(value, Mapping):
         raise ImproperlyConfigured(f"{name} must be a dictionary.")
     default = RelayConfig()
-    _known(value, {"CLIENT_ID", "BATCH_SIZE", "POLL_INTERVAL", "LOG_INTERVAL", "RETRY_MIN_DELAY",
-                   "RETRY_MAX_DELAY"}, name)  # fmt: skip
+    known = ("CLIENT_ID", "BATCH_SIZE", "POLL_INTERVAL", "LOG_INTERVAL", "RETRY_MIN_DELAY",
+             "RETRY_MAX_DELAY")  # fmt: skip
+    reject_unknown_keys(value, known, setting=name)
     return RelayConfig(
         client_id=_text(value, "CLIENT_ID", default.client_id, name),
         batch_size=_number(value, "BATCH_SIZE", 500, name, kind=int, minimum=1, maximum=10_000),
@@ -153,9 +157,10 @@ def _consumer(value: Any) -> ConsumerConfig:
         return ConsumerConfig()
     if not isinstance(value, Mapping):
         raise ImproperlyConfigured(f"{name} must be a dictionary.")
-    _known(value, {"CLIENT_ID", "GROUP", "DATABASE", "BATCH_SIZE", "FLUSH_INTERVAL",
-                   "MAX_PAYLOAD_BYTES", "MAX_ATTEMPTS", "INBOX_RETENTION", "LOG_INTERVAL",
-                   "RETRY_MIN_DELAY", "RETRY_MAX_DELAY"}, name)  # fmt: skip
+    known = ("CLIENT_ID", "GROUP", "DATABASE", "BATCH_SIZE", "FLUSH_INTERVAL",
+             "MAX_PAYLOAD_BYTES", "MAX_ATTEMPTS", "INBOX_RETENTION", "LOG_INTERVAL",
+             "RETRY_MIN_DELAY", "RETRY_MAX_DELAY")  # fmt: skip
+    reject_unknown_keys(value, known, setting=name)
     group = value.get("GROUP")
     if group is not None:
         check_group(group, setting=f"{name}['GROUP']")
@@ -184,14 +189,6 @@ def check_group(group: Any, *, setting: str) -> str:
             f"{setting} must be a non-empty name without '/', '+', '#', not {group!r}."
         )
     return group
-
-
-def _known(value: Mapping[str, Any], known: set[str], name: str) -> None:
-    unknown = set(value) - known
-    if unknown:
-        raise ImproperlyConfigured(
-            f"{name} has unknown keys {sorted(map(str, unknown))}; known: {sorted(known)}."
-        )
 
 
 def _text(value: Mapping[str, Any], key: str, default: str, name: str) -> str:

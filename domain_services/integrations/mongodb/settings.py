@@ -81,6 +81,7 @@ def parse_settings(raw: Mapping[str, Any] | None = None) -> MongoSettings:
         setting=SETTING,
         hint=f"set it to a mongodb:// URL, or set the {ENV_URL} environment variable",
     )
+    conf.reject_unknown_keys(config, ("URL", "DATABASE", "OPTIONS"), setting=SETTING)
     if not isinstance(url, str) or not url.startswith(("mongodb://", "mongodb+srv://")):
         raise ImproperlyConfigured(
             f"{SETTING}['URL'] must be a URL starting with mongodb:// or mongodb+srv://, "

@@ -39,6 +39,9 @@ class Acker(Protocol):
 def ack_in_order(client: Acker, acks: Sequence[tuple[int, int]]) -> None:
     """Acknowledge `(mid, qos)` pairs in order, each run of QoS 1 ones as one queued packet.
 
+    QoS 0 pairs are skipped: nothing acknowledges them (their id is 0, and a PUBACK for it is a
+    protocol error the broker disconnects for). Ids must come from the current connection.
+
     With a paho client made with `manual_ack=True` that is one wake-up of its network thread
     per run instead of one per message. Anything else (QoS 2, another acker) goes through
     `ack()`.
@@ -47,13 +50,16 @@ def ack_in_order(client: Acker, acks: Sequence[tuple[int, int]]) -> None:
         # paho's ack() sends nothing without manual acks (paho acked already); a fake is
         # called as it expects.
         for mid, qos in acks:
-            client.ack(mid, qos)
+            if qos:
+                client.ack(mid, qos)
         return
     queue = client._packet_queue
     run: list[int] = []
     for mid, qos in acks:
         if qos == 1:
             run.append(mid)
+            continue
+        if not qos:
             continue
         if run:
             queue(PUBACK, puback_bytes(run), 0, 0)

@@ -13,8 +13,8 @@ MQTT = {
 }
 ```
 
-Every mistake raises `ImproperlyConfigured` naming the key, so `manage.py mqtt_consume` fails
-before it connects rather than somewhere inside paho.
+Every mistake, an unknown key included, raises `ImproperlyConfigured` naming the key, so
+`manage.py mqtt_consume` fails before it connects rather than somewhere inside paho.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from domain_services.conf import settings_dict
+from domain_services.conf import reject_unknown_keys, settings_dict
 
 SETTING = "MQTT"
 DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
@@ -35,6 +35,21 @@ PROTOCOL_V311 = 4  # the protocol level byte MQTT 3.1.1 sends, and paho's MQTTv3
 # 0xFFFFFFFF is MQTT 5's "never expires"; anything above does not fit the property.
 MAX_SESSION_EXPIRY = 0xFFFFFFFF
 MAX_RECEIVE_MAXIMUM = 65535
+KEYS = (
+    "URL",
+    "CLIENT_ID",
+    "USERNAME",
+    "PASSWORD",
+    "TLS",
+    "PROTOCOL",
+    "KEEPALIVE",
+    "SESSION_EXPIRY",
+    "CONNECT_TIMEOUT",
+    "PUBLISH_TIMEOUT",
+    "RECONNECT_MIN_DELAY",
+    "RECONNECT_MAX_DELAY",
+    "CONSUMER",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +138,7 @@ def parse_config(config: Mapping[str, Any]) -> MQTTConfig:
             "MQTT has no 'URL'; set it (or the MQTT_URL environment variable) to "
             "mqtt://host:1883 or mqtts://host:8883."
         )
+    reject_unknown_keys(config, KEYS, setting=SETTING)
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
@@ -175,11 +191,7 @@ def _tls(value: Any, *, scheme: str) -> TLSConfig | None:
         return TLSConfig() if scheme == "mqtts" else None
     if not isinstance(value, Mapping):
         raise ImproperlyConfigured("MQTT['TLS'] must be a dictionary with CA, CERT and KEY.")
-    unknown = set(value) - {"CA", "CERT", "KEY", "INSECURE"}
-    if unknown:
-        raise ImproperlyConfigured(
-            f"MQTT['TLS'] has unknown keys {sorted(unknown)}; use CA, CERT, KEY, INSECURE."
-        )
+    reject_unknown_keys(value, ("CA", "CERT", "KEY", "INSECURE"), setting="MQTT['TLS']")
     if scheme != "mqtts":
         raise ImproperlyConfigured("MQTT['TLS'] is set but MQTT['URL'] is not mqtts://.")
     tls = {key: value.get(key) for key in ("CA", "CERT", "KEY")}
@@ -212,11 +224,7 @@ def _consumer(value: Any) -> ConsumerConfig:
         "RECEIVE_MAXIMUM",
         "SHUTDOWN_GRACE",
     }
-    unknown = set(value) - known
-    if unknown:
-        raise ImproperlyConfigured(
-            f"MQTT['CONSUMER'] has unknown keys {sorted(unknown)}; known: {sorted(known)}."
-        )
+    reject_unknown_keys(value, known, setting="MQTT['CONSUMER']")
     prefix = "CONSUMER']['"
     default = ConsumerConfig()
     group = value.get("SHARED_GROUP")

@@ -23,7 +23,7 @@ from uuid import UUID
 from django.core.exceptions import ImproperlyConfigured
 
 from domain_services.backends import Backend
-from domain_services.conf import option
+from domain_services.conf import option, reject_unknown_keys
 from domain_services.errors import Unavailable
 from domain_services.integrations.rest.client import RestClient
 from domain_services.integrations.rest.interface_client import client_for
@@ -91,14 +91,9 @@ class RestBackend(Backend):
 
     def options(self) -> dict[str, Any]:
         """`OPTIONS` as `RestClient` keyword arguments, checked."""
-        known = set(_OPTIONS)
         given = self.config.get("OPTIONS") or {}
         if isinstance(given, dict):
-            unknown = sorted(set(given) - known)
-            if unknown:
-                raise ImproperlyConfigured(
-                    f"{self.setting}['OPTIONS'] has unknown keys {unknown}; known: {sorted(known)}."
-                )
+            reject_unknown_keys(given, _OPTIONS, setting=f"{self.setting}['OPTIONS']")
         values = {}
         for key, (argument, default, kind, positive) in _OPTIONS.items():
             value = option(self.config, key, default, setting=self.setting, kind=kind, minimum=0)

@@ -51,6 +51,11 @@ def test_a_missing_database_names_the_key() -> None:
         parse_settings({"URL": "mongodb://db/"})
 
 
+def test_a_misspelt_key_is_refused_rather_than_ignored() -> None:
+    with pytest.raises(ImproperlyConfigured, match=r"MONGODB has unknown keys \['DATABSE'\]"):
+        parse_settings({"URL": "mongodb://db/fleet", "DATABSE": "devices"})
+
+
 def test_the_database_may_come_from_the_url_path() -> None:
     assert parse_settings({"URL": "mongodb://db:1/fleet?authSource=admin"}).database == "fleet"
 

@@ -69,3 +69,12 @@ def test_a_stand_in_for_paho_s_client_is_called_per_message() -> None:
     acker = mock.Mock()
     ack_in_order(acker, ACKS)
     assert acker.ack.call_args_list == [mock.call(mid, qos) for mid, qos in ACKS]
+
+
+def test_qos0_messages_are_not_acknowledged() -> None:
+    client = paho_client(MQTTProtocolVersion.MQTTv5)
+    ack_in_order(client, [(0, 0), (4, 1), (0, 0), (5, 1)])
+    assert queued(client) == puback_bytes([4, 5])
+    acker = mock.Mock()
+    ack_in_order(acker, [(0, 0), (4, 1)])
+    assert acker.ack.call_args_list == [mock.call(4, 1)]

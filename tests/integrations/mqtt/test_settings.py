@@ -60,6 +60,9 @@ def test_protocol_accepts_5_and_311(value: object, expected: int) -> None:
         ({"URL": "mqtts://h", "TLS": {"CERT": "/c"}}, "needs both 'CERT' and 'KEY'"),
         ({"URL": "mqtts://h", "TLS": {"CAFILE": "/c"}}, "MQTT['TLS'] has unknown keys"),
         ({"URL": "mqtt://h", "PASSWORD": "x"}, "MQTT['PASSWORD'] is set without"),
+        # A lower-case or misspelt key would otherwise be ignored: 5 instead of 3.1.1.
+        ({"URL": "mqtt://h", "protocol": "3.1.1"}, "MQTT has unknown keys ['protocol']"),
+        ({"URL": "mqtt://h", "KEEP_ALIVE": 30}, "MQTT has unknown keys ['KEEP_ALIVE']"),
         ({"URL": "mqtt://h", "CONSUMER": {"BATCH_SIZE": 0}}, "['BATCH_SIZE'] must be >= 1"),
         ({"URL": "mqtt://h", "CONSUMER": {"BATCHSIZE": 5}}, "MQTT['CONSUMER'] has unknown keys"),
         (
