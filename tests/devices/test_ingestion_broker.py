@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import threading
@@ -179,7 +180,7 @@ def test_mqtt_311_consumer_keeps_its_session_too(
     mosquitto: MosquittoBroker, mongo_database: Database[Any]
 ) -> None:
     config = consumer_config(mosquitto.url)
-    config = type(config)(**{**_fields(config), "protocol": 4})
+    config = dataclasses.replace(config, protocol=4)
     # The first run only has to leave a subscribed session behind.
     ConsumerThread(config, mongo_database).start().wait_subscribed().stop()
     publish(mosquitto.url, one_per_device(0, 500))
@@ -195,9 +196,7 @@ def test_a_backlog_acked_in_batches_is_never_sent_again(
 ) -> None:
     # The consumer hands paho each batch's PUBACKs as one packet: the broker must take every
     # one of them, or it sends the messages again when the session resumes.
-    config = type(consumer_config(mosquitto.url))(
-        **{**_fields(consumer_config(mosquitto.url)), "protocol": protocol}
-    )
+    config = dataclasses.replace(consumer_config(mosquitto.url), protocol=protocol)
     ConsumerThread(config, mongo_database).start().wait_subscribed().stop()
     publish(mosquitto.url, one_per_device(0, 3000))
     first = ConsumerThread(config, mongo_database).start()
@@ -277,7 +276,3 @@ def test_a_mongodb_outage_during_a_stream_loses_nothing(mosquitto: MosquittoBrok
         assert database["device_dead_letters"].count_documents({}) == 0
         assert stats.dead_lettered == 0
         client.close()
-
-
-def _fields(config: Any) -> dict[str, Any]:
-    return {name: getattr(config, name) for name in config.__dataclass_fields__}

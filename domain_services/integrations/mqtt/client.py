@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from paho.mqtt.client import (
     CallbackAPIVersion,
@@ -35,34 +35,20 @@ logger = logging.getLogger(__name__)
 
 NOT_AUTHORIZED = 135  # MQTT 5 reason code a broker's ACL answers with
 
-C = TypeVar("C", bound=Client)
+if TYPE_CHECKING:  # a TypeVar default (PEP 696) needs typing_extensions before Python 3.13
+    from typing_extensions import TypeVar
+
+    C = TypeVar("C", bound=Client, default=Client)
 
 
-@overload
 def create_client(
     config: MQTTConfig,
     *,
     client_id: str | None = None,
     persistent: bool = False,
     manual_ack: bool = False,
-) -> Client: ...
-@overload
-def create_client(
-    config: MQTTConfig,
-    *,
-    client_id: str | None = None,
-    persistent: bool = False,
-    manual_ack: bool = False,
-    client_class: type[C],
-) -> C: ...
-def create_client(
-    config: MQTTConfig,
-    *,
-    client_id: str | None = None,
-    persistent: bool = False,
-    manual_ack: bool = False,
-    client_class: type[Client] = Client,
-) -> Client:
+    client_class: type[C] = Client,  # type: ignore[assignment]  # C is Client when omitted
+) -> C:
     """A paho client (callback API version 2) for `config`, not yet connected.
 
     `persistent=True` asks the broker to keep the session (subscriptions and unacked QoS 1
